@@ -1,0 +1,47 @@
+# agent-router: every target installs what it needs on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+VENV_MAX := .venv-max
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# pip's own notices only add noise to CI logs
+PIP_FLAGS := --disable-pip-version-check -q
+
+.PHONY: install install-max run test lint unit bench model clean promtool
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml requirements/lock.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install $(PIP_FLAGS) -c requirements/lock.txt -e '.[dev]'
+	touch $@
+
+install-max: $(VENV_MAX)/.installed
+# MAX Serve lives in its own environment: its pins (opentelemetry, fastapi) clash with LiteLLM's.
+$(VENV_MAX)/.installed: requirements/max-serve.txt
+	$(PYTHON) -m venv $(VENV_MAX)
+	$(VENV_MAX)/bin/pip install $(PIP_FLAGS) -c requirements/max-serve.txt modular==26.7.0
+	touch $@
+
+# The main job: three MAX Serve echo backends + the LiteLLM proxy with the bundle on :4000.
+run: install install-max
+	$(BIN)/python -m scripts.run_stack
+
+promtool:
+	@command -v promtool >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check plugins router_hooks scripts tests
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q -m "not integration"
+
+# The whole suite, as CI runs it.
+test: install install-max promtool lint
+	$(BIN)/pytest -q -ra --durations=15
+
+bench: install install-max
+	$(BIN)/python -m scripts.bench
+
+clean:
+	rm -rf $(VENV) $(VENV_MAX) .run .pytest_cache .mypy_cache .ruff_cache

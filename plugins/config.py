@@ -1,0 +1,175 @@
+"""The router's typed, frozen configuration, read once at proxy start-up.
+
+The settings live under a top-level `agent_router:` key of the LiteLLM config file, beside the
+`model_list` they refer to, so one file is validated as a whole: an intent mapped to a model that
+`model_list` does not define stops start-up with an error naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SECTION = "agent_router"
+_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ConfigError(ValueError):
+    """The router configuration is invalid; the message names the file and the field."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Thresholds(_Frozen):
+    """Confidence levels: at or above `high` is high, and so on; below `low` the default serves."""
+
+    high: float = Field(0.7, ge=0.0, le=1.0)
+    medium: float = Field(0.4, ge=0.0, le=1.0)
+    low: float = Field(0.2, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if not self.low <= self.medium <= self.high:
+            raise ValueError("thresholds must satisfy low <= medium <= high")
+        return self
+
+    def level(self, confidence: float) -> Literal["high", "medium", "low"]:
+        """The label for a confidence; everything under `medium` is `low`."""
+        if confidence >= self.high:
+            return "high"
+        if confidence >= self.medium:
+            return "medium"
+        return "low"
+
+
+class Keyword(_Frozen):
+    """A pattern matched case-insensitively on word boundaries, with its weight."""
+
+    pattern: str
+    weight: float = Field(1.0, gt=0.0, le=10.0)
+
+    @field_validator("pattern")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("keyword must not be empty")
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"keyword {value!r} is not a valid regular expression: {exc}") from exc
+        return value
+
+
+class Intent(_Frozen):
+    model: str
+    keywords: tuple[Keyword, ...] = ()
+
+    @field_validator("keywords", mode="before")
+    @classmethod
+    def _plain_strings(cls, value: Any) -> Any:
+        # Operators mostly write plain strings; a mapping allows a weight.
+        if isinstance(value, list | tuple):
+            return tuple({"pattern": v} if isinstance(v, str) else v for v in value)
+        return value
+
+
+ClassifierKind = Literal["keyword", "learned", "hybrid"]
+
+
+class RouterConfig(_Frozen):
+    """Everything the hook needs; built by `load_config` and never mutated."""
+
+    virtual_model: str = "agent-router"
+    default_model: str
+    default_intent: str = "general"
+    classifier: ClassifierKind = "keyword"
+    thresholds: Thresholds = Thresholds()
+    intents: Mapping[str, Intent]
+    # How much earlier turns and the system prompt count next to the latest user turn.
+    context_weight: float = Field(0.3, ge=0.0, le=1.0)
+    # Longer inputs are cut (head and tail kept) before classification: cost stays bounded.
+    max_chars: int = Field(4000, ge=100, le=1_000_000)
+
+    @field_validator("intents")
+    @classmethod
+    def _slugs(cls, value: Mapping[str, Intent]) -> Mapping[str, Intent]:
+        if not value:
+            raise ValueError("at least one intent is required")
+        for name in value:
+            if not _SLUG.match(name):
+                raise ValueError(f"intent name {name!r} must be a lowercase slug")
+        return value
+
+    @model_validator(mode="after")
+    def _default_intent_known(self) -> RouterConfig:
+        if self.default_intent not in self.intents:
+            raise ValueError(f"default_intent {self.default_intent!r} is not one of the intents")
+        return self
+
+    def model_for(self, intent: str) -> str:
+        return self.intents[intent].model
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Every routed model, in first-mention order (default first): the metric label set."""
+        names = [self.default_model, *(i.model for i in self.intents.values())]
+        return tuple(dict.fromkeys(names))
+
+
+def _check_models(config: RouterConfig, known: set[str], source: str) -> None:
+    if not known:
+        return
+    fields = {"default_model": config.default_model}
+    fields.update({f"intents.{n}.model": i.model for n, i in config.intents.items()})
+    for field, model in fields.items():
+        if model not in known:
+            raise ConfigError(
+                f"{source}: {SECTION}.{field}: unknown model {model!r}; "
+                f"model_list defines {sorted(known)}"
+            )
+    if config.virtual_model not in known:
+        raise ConfigError(
+            f"{source}: {SECTION}.virtual_model: {config.virtual_model!r} must be in model_list "
+            "(it is listed in /v1/models and serves when the router fails open)"
+        )
+
+
+def parse_config(document: Mapping[str, Any], source: str = "<config>") -> RouterConfig:
+    """Validate the `agent_router` section of a LiteLLM config document."""
+    section = document.get(SECTION)
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{source}: missing the top-level `{SECTION}:` section")
+    try:
+        config = RouterConfig.model_validate(section)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{SECTION}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{source}: {problems}") from exc
+    known = {
+        str(entry.get("model_name"))
+        for entry in document.get("model_list") or []
+        if isinstance(entry, Mapping)
+    }
+    _check_models(config, known, source)
+    return config
+
+
+def load_config(path: str | Path) -> RouterConfig:
+    """Read and validate a LiteLLM config file's router section; raise ConfigError if bad."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    if not isinstance(document, Mapping):
+        raise ConfigError(f"{path}: not a YAML mapping")
+    return parse_config(document, str(path))

@@ -1,0 +1,51 @@
+"""Session fixtures: MAX Serve backends and the proxy start once per test session (2-core hosts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.stack import ensure_echo_model
+from tests.support.cluster import Backend, Proxy, launch_proxy, start_backends
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def echo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return ensure_echo_model(tmp_path_factory.mktemp("echo-model"))
+
+
+@pytest.fixture(scope="session")
+def backends(echo_model: Path, log_dir: Path) -> Iterator[dict[str, Backend]]:
+    started = start_backends(echo_model, log_dir)
+    try:
+        yield started
+    finally:
+        for backend in started.values():
+            backend.kill()
+            backend.fault.stop()
+
+
+@pytest.fixture()
+def healthy_backends(backends: dict[str, Backend]) -> dict[str, Backend]:
+    """Backends as a test expects them: all running, no fault injected."""
+    for backend in backends.values():
+        backend.fault.mode = "pass"
+        backend.ensure_running()
+    return backends
+
+
+@pytest.fixture(scope="session")
+def proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
+    """The shared proxy: tests using it must leave backends healthy (no cooldown-causing faults)."""
+    running = launch_proxy(backends, log_dir)
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,129 @@
+"""Test-session processes: real MAX Serve echo backends behind fault proxies, and real proxies."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scripts.stack import (
+    BACKENDS,
+    ROOT,
+    Managed,
+    free_port,
+    proxy_env,
+    start_max_serve,
+    start_proxy,
+    wait_http,
+)
+from tests.support.fault_proxy import FaultProxy
+
+# model group in litellm_config.yaml -> index in scripts.stack.BACKENDS
+GROUPS = {"llama": 0, "qwen-coder": 1, "deepseek-r1": 2}
+CONFIG = ROOT / "litellm_config.yaml"
+
+
+@dataclass
+class Backend:
+    group: str
+    served_model: str
+    port: int
+    metrics_port: int
+    model_dir: Path
+    log_dir: Path
+    fault: FaultProxy
+    process: Managed | None = None
+
+    def start(self) -> None:
+        self.process = start_max_serve(
+            f"max-{self.group}", self.served_model, self.port, self.metrics_port,
+            self.model_dir, self.log_dir,
+        )
+
+    def wait(self, timeout: float = 240) -> None:
+        assert self.process is not None
+        wait_http(f"http://127.0.0.1:{self.port}/health", self.process, timeout)
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.stop(timeout=5)
+
+    def ensure_running(self) -> None:
+        if self.process is None or not self.process.alive:
+            self.start()
+            self.wait()
+
+
+def start_backends(model_dir: Path, log_dir: Path) -> dict[str, Backend]:
+    backends: dict[str, Backend] = {}
+    for group, index in GROUPS.items():
+        _, served, _ = BACKENDS[index]
+        port = free_port()
+        backends[group] = Backend(
+            group, served, port, free_port(), model_dir, log_dir, FaultProxy(port)
+        )
+    for backend in backends.values():
+        backend.start()
+    for backend in backends.values():
+        backend.wait()
+    return backends
+
+
+def api_bases(backends: Mapping[str, Backend]) -> dict[str, str]:
+    return {BACKENDS[GROUPS[g]][0]: b.fault.api_base for g, b in backends.items()}
+
+
+@dataclass
+class Proxy:
+    """A running `litellm` proxy process and an HTTP client bound to it."""
+
+    port: int
+    master_key: str
+    process: Managed
+    client: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.client = httpx.Client(
+            base_url=self.base_url, timeout=60,
+            headers={"Authorization": f"Bearer {self.master_key}"},
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def chat(self, content: Any, model: str = "agent-router", **extra: Any) -> httpx.Response:
+        body = {"model": model, "messages": [{"role": "user", "content": content}], "max_tokens": 8}
+        body.update(extra)
+        return self.client.post("/v1/chat/completions", json=body)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.stop()
+
+
+def launch_proxy(
+    backends: Mapping[str, Backend],
+    log_dir: Path,
+    config: Path = CONFIG,
+    name: str = "litellm",
+    extra_env: Mapping[str, str] | None = None,
+    workers: int = 1,
+    timeout: float = 180,
+) -> Proxy:
+    port = free_port()
+    key = "sk-test-" + secrets.token_hex(12)
+    env = proxy_env(os.environ, key, api_bases(backends))
+    env.update(extra_env or {})
+    process = start_proxy(config, port, env, log_dir, name=name, workers=workers)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
+    except BaseException:
+        process.stop()
+        raise
+    return Proxy(port, key, process)
