@@ -157,4 +157,6 @@ def proxy_env(base: Mapping[str, str], master_key: str, api_bases: Mapping[str, 
     env.update(api_bases)
     env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no remote cost-map fetch offline
     env["LITELLM_MASTER_KEY"] = master_key
+    # This checkout's bundle wins over any other installed copy (worktrees, CI clones).
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     return env
