@@ -1,9 +1,10 @@
 """Keyword classifier: weighted regular expressions on word boundaries, per intent.
 
 The rule: each intent scores the summed weights of its distinct keywords found in the latest user
-turn, plus `context_weight` times those found in earlier turns and the system prompt. The winner's
-score is `(1 - exp(-s)) * s / sum(s)` and the confidence is the winner's score: one clear keyword gives 0.63 (medium), two
-give 0.86 (high), and a tie halves it. Nothing matched means confidence 0 and the default intent.
+turn, plus `context_weight` times those found in earlier turns and the system prompt. An intent's
+score is `(1 - exp(-s)) * s / sum(s)`; the confidence is the winner's score: one clear keyword gives
+0.63 (medium), two give 0.86 (high), and a tie halves it. Nothing matched means confidence 0 and
+the default intent.
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ class RouterConfig(_Frozen):
     default_model: str
     default_intent: str = "general"
     classifier: ClassifierKind = "keyword"
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = Field(default_factory=lambda: Thresholds(high=0.7, medium=0.4, low=0.2))
     intents: Mapping[str, Intent]
     # How much earlier turns and the system prompt count next to the latest user turn.
     context_weight: float = Field(0.3, ge=0.0, le=1.0)

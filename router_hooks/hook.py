@@ -34,7 +34,7 @@ DeploymentLookup = Callable[[str | None], tuple[str, str] | None]
 AliasLookup = Callable[[], Mapping[str, Any]]
 
 
-class AgentRouterHook(CustomLogger):  # type: ignore[misc]  # litellm ships no type hints
+class AgentRouterHook(CustomLogger):
     def __init__(
         self,
         config: RouterConfig,

@@ -10,7 +10,6 @@ import secrets
 import signal
 import sys
 import time
-from pathlib import Path
 
 from scripts.stack import (
     BACKENDS,

@@ -7,6 +7,7 @@ it by its own handle also stops the children it forked (MAX Serve's model worker
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -70,10 +71,8 @@ class Managed:
             except subprocess.TimeoutExpired:
                 continue
         # The group may outlive its leader (a forked worker): make sure it is gone too.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def spawn(name: str, argv: list[str], env: Mapping[str, str], log_dir: Path) -> Managed:

@@ -9,6 +9,7 @@ test process and is stopped by the test that started it.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -97,10 +98,8 @@ class FaultProxy:
 
             def _drop(self) -> None:
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
             do_GET = _forward
             do_POST = _forward
