@@ -165,13 +165,29 @@ class AgentRouterHook(CustomLogger):
         original_exception: Exception,
         user_api_key_dict: Any,
         traceback_str: str | None = None,
-    ) -> None:
+    ) -> HTTPException | None:
         try:
             meta = _route_of(request_data.get("metadata"))
             if meta is not None:
                 self.metrics.failed(meta["primary"], meta["intent"])
         except Exception:
             logger.exception("agent-router: failure accounting failed")
+        return unknown_key_without_database(original_exception)
+
+
+def unknown_key_without_database(exc: Exception) -> HTTPException | None:
+    """A key other than the master key, on a proxy with no key database, is a wrong key: 401.
+
+    LiteLLM 1.108.7 answers such a request with 400 "No connected db." (user_api_key_auth.py);
+    with no database there are no virtual keys, so the key cannot be valid.
+    """
+    if getattr(exc, "type", None) != "no_db_connection":
+        return None
+    return HTTPException(
+        status_code=401,
+        detail="Authentication Error: invalid API key (this proxy has no key database; "
+        "only its master key is accepted)",
+    )
 
 
 def _route_metadata(

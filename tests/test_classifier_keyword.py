@@ -1,0 +1,77 @@
+"""The keyword classifier's documented rule."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from plugins.classifier_keyword import KeywordClassifier, clip
+from plugins.config import load_config
+from plugins.prompt import Prompt
+from plugins.routing import choose_route
+from scripts.stack import ROOT
+
+CONFIG = load_config(ROOT / "litellm_config.yaml")
+CLASSIFIER = KeywordClassifier.from_config(CONFIG)
+
+
+def classify(text: str, *context: str, system: str = "") -> tuple[str, float]:
+    decision = CLASSIFIER.classify(Prompt(text, tuple(context), system))
+    return decision.intent, decision.confidence
+
+
+def test_one_keyword_is_medium_two_are_high() -> None:
+    assert classify("tell me a joke") == ("general", round(1 - math.exp(-1), 4))
+    intent, confidence = classify("write a python function")
+    assert intent == "code" and confidence == round(1 - math.exp(-2), 4)
+    assert CONFIG.thresholds.level(confidence) == "high"
+
+
+def test_word_boundaries() -> None:
+    # "classic", "apiary", "gitter" and "sqlite3x" contain keywords but are not them.
+    assert classify("a classic apiary") == ("general", 0.0)
+
+
+def test_nothing_matched_goes_to_default_model() -> None:
+    decision = CLASSIFIER.classify(Prompt("hello there"))
+    assert decision.intent == "general" and decision.confidence == 0.0
+    route = choose_route(decision, CONFIG)
+    assert route.model == CONFIG.default_model and route.defaulted
+
+
+def test_tie_prefers_default_intent_and_halves_confidence() -> None:
+    intent, confidence = classify("write a poem about python")
+    # python (code) 1 + poem (general) 1: a tie, which goes to the default intent.
+    assert intent == "general"
+    assert confidence == round((1 - math.exp(-1)) / 2, 4)
+
+
+def test_context_counts_less_than_the_latest_turn() -> None:
+    # A follow-up with no keyword of its own inherits the code context at a lower confidence.
+    intent, confidence = classify("why does it still fail?", "write a python function", "here it is")
+    assert intent == "code"
+    assert 0.2 <= confidence < 0.63
+    # ... but a clear new topic in the latest turn wins over the old context.
+    assert classify("tell me a joke", "write a python function")[0] == "general"
+
+
+def test_system_prompt_alone_cannot_force_an_intent() -> None:
+    intent, confidence = classify("hello", system="You are a python coding assistant")
+    assert intent == "code"
+    route = choose_route(CLASSIFIER.classify(Prompt("hello", (), "You are a python coding assistant")), CONFIG)
+    # 0.3 * 2 keywords = 0.6 raw -> 0.45 confidence: routed, but only at medium confidence.
+    assert route.level in ("medium", "low")
+
+
+def test_reasoning_patterns() -> None:
+    assert classify("If 3 * 4 = 12, how many eggs are left?")[0] == "reasoning"
+    assert classify("Prove the theorem step by step")[0] == "reasoning"
+
+
+@pytest.mark.parametrize("length", [10, 4000, 30_000])
+def test_clip_keeps_head_and_tail(length: int) -> None:
+    text = "a" * (length - 1) + "z"
+    clipped = clip(text, 4000)
+    assert len(clipped) <= 4001
+    assert clipped.endswith("z") and clipped.startswith("a")

@@ -1,0 +1,98 @@
+"""Config validation: a bad value stops start-up with an error naming the file and the field."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from plugins.config import ConfigError, load_config, parse_config
+from scripts.stack import ROOT
+
+SHIPPED = yaml.safe_load((ROOT / "litellm_config.yaml").read_text())
+
+
+def document(**changes: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(SHIPPED)
+    doc["agent_router"].update(changes)
+    return doc
+
+
+def test_shipped_config_loads() -> None:
+    config = load_config(ROOT / "litellm_config.yaml")
+    assert config.virtual_model == "agent-router"
+    assert config.default_model == "llama"
+    assert {n: i.model for n, i in config.intents.items()} == {
+        "code": "qwen-coder", "reasoning": "deepseek-r1", "general": "llama",
+    }
+    assert (config.thresholds.high, config.thresholds.medium, config.thresholds.low) == (0.7, 0.4, 0.2)
+    assert config.models == ("llama", "qwen-coder", "deepseek-r1")
+
+
+def test_config_is_frozen() -> None:
+    config = parse_config(SHIPPED)
+    with pytest.raises(ValueError):
+        config.default_model = "qwen-coder"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"default_model": "gpt-5"}, "agent_router.default_model"),
+        ({"thresholds": {"high": 1.5, "medium": 0.4, "low": 0.2}}, "agent_router.thresholds.high"),
+        ({"thresholds": {"high": 0.7, "medium": 0.4, "low": -0.1}}, "agent_router.thresholds.low"),
+        ({"thresholds": {"high": 0.3, "medium": 0.4, "low": 0.2}}, "agent_router.thresholds"),
+        ({"classifier": "magic"}, "agent_router.classifier"),
+        ({"surprise": 1}, "agent_router.surprise"),
+        ({"default_intent": "poetry"}, "default_intent"),
+        ({"virtual_model": "not-listed"}, "agent_router.virtual_model"),
+    ],
+)
+def test_bad_values_name_the_field(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(document(**changes), "my.yaml")
+    assert str(info.value).startswith("my.yaml: ")
+    assert field in str(info.value)
+
+
+def test_unknown_model_in_intent_mapping() -> None:
+    doc = document()
+    doc["agent_router"]["intents"]["code"]["model"] = "gpt-4o"
+    with pytest.raises(ConfigError, match=r"agent_router\.intents\.code\.model: unknown model 'gpt-4o'"):
+        parse_config(doc, "my.yaml")
+
+
+@pytest.mark.parametrize("keyword", ["", "   ", {"pattern": ""}])
+def test_empty_keyword(keyword: Any) -> None:
+    doc = document()
+    doc["agent_router"]["intents"]["code"]["keywords"] = ["python", keyword]
+    with pytest.raises(ConfigError, match=r"agent_router\.intents\.code\.keywords\.1.*must not be empty"):
+        parse_config(doc)
+
+
+def test_invalid_regex_keyword() -> None:
+    doc = document()
+    doc["agent_router"]["intents"]["code"]["keywords"] = ["(unclosed"]
+    with pytest.raises(ConfigError, match="not a valid regular expression"):
+        parse_config(doc)
+
+
+def test_uppercase_intent_name_rejected() -> None:
+    doc = document()
+    doc["agent_router"]["intents"]["Code"] = doc["agent_router"]["intents"].pop("code")
+    with pytest.raises(ConfigError, match="lowercase slug"):
+        parse_config(doc)
+
+
+def test_missing_section_and_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="missing the top-level `agent_router:` section"):
+        parse_config({"model_list": []}, "x.yaml")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "absent.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="not a YAML mapping"):
+        load_config(bad)

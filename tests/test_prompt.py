@@ -1,0 +1,59 @@
+"""Text extraction from OpenAI chat messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from plugins.prompt import Prompt, PromptError, extract_prompt
+
+
+def test_latest_user_turn_with_context_and_system() -> None:
+    prompt = extract_prompt([
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "Write a regex for dates"},
+        {"role": "assistant", "content": "\\d{4}-\\d{2}-\\d{2}"},
+        {"role": "user", "content": "why does it still fail?"},
+    ])
+    assert prompt == Prompt(
+        latest="why does it still fail?",
+        context=("Write a regex for dates", "\\d{4}-\\d{2}-\\d{2}"),
+        system="You are terse.",
+    )
+
+
+def test_content_parts_keep_text_and_skip_images() -> None:
+    prompt = extract_prompt([{"role": "user", "content": [
+        {"type": "text", "text": "What is in this picture?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+        {"type": "text", "text": "Answer briefly."},
+    ]}])
+    assert prompt.latest == "What is in this picture?\nAnswer briefly."
+
+
+def test_trailing_assistant_turn_is_context() -> None:
+    prompt = extract_prompt([
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+    ])
+    assert prompt.latest == "hi"
+    assert prompt.context == ()
+
+
+def test_no_user_turn_and_null_content() -> None:
+    prompt = extract_prompt([
+        {"role": "system", "content": "rules"},
+        {"role": "assistant", "content": None, "tool_calls": []},
+    ])
+    assert prompt == Prompt(latest="", context=(), system="rules")
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [None, [], "hello", {"role": "user"}, [{"content": "no role"}], [{"role": "user", "content": 42}],
+     [{"role": "user", "content": {"text": "dict"}}], ["just a string"]],
+)
+def test_invalid_conversations_raise(messages: Any) -> None:
+    with pytest.raises(PromptError):
+        extract_prompt(messages)
