@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pytest
 
 from scripts.stack import ensure_echo_model
 from tests.support.cluster import Backend, Proxy, launch_proxy, start_backends
+
+# Importing litellm would otherwise fetch its model-cost map from the internet: tests stay local.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 @pytest.fixture(scope="session")

@@ -57,8 +57,7 @@ def test_context_counts_less_than_the_latest_turn() -> None:
 
 
 def test_system_prompt_alone_cannot_force_an_intent() -> None:
-    intent, confidence = classify("hello", system="You are a python coding assistant")
-    assert intent == "code"
+    assert classify("hello", system="You are a python coding assistant")[0] == "code"
     route = choose_route(CLASSIFIER.classify(Prompt("hello", (), "You are a python coding assistant")), CONFIG)
     # 0.3 * 2 keywords = 0.6 raw -> 0.45 confidence: routed, but only at medium confidence.
     assert route.level in ("medium", "low")
