@@ -50,7 +50,7 @@ def main() -> int:
                 api_bases[var] = os.environ[var]
                 print(f"{var}={api_bases[var]} (external, not started)", flush=True)
                 continue
-            name = served.split("/")[0].lower()
+            name = var.removesuffix("_API_BASE").lower()
             managed = start_max_serve(
                 f"max-{name}", served, backend_port, 8101 + index, model_dir, STATE / "logs"
             )
