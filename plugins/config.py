@@ -30,9 +30,9 @@ class _Frozen(BaseModel):
 class Thresholds(_Frozen):
     """Confidence levels: at or above `high` is high, and so on; below `low` the default serves."""
 
-    high: float = Field(0.7, ge=0.0, le=1.0)
-    medium: float = Field(0.4, ge=0.0, le=1.0)
-    low: float = Field(0.2, ge=0.0, le=1.0)
+    high: float = Field(default=0.7, ge=0.0, le=1.0)
+    medium: float = Field(default=0.4, ge=0.0, le=1.0)
+    low: float = Field(default=0.2, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
@@ -83,6 +83,20 @@ class Intent(_Frozen):
 ClassifierKind = Literal["keyword", "learned", "hybrid"]
 
 
+class MetricsSettings(_Frozen):
+    """The separate Prometheus exporter (`http://host:port/metrics`) and the fallback-rate window.
+
+    8001 is the address the original deployment was scraped at; MAX Serve's own metrics default to
+    8001 too, so local MAX processes are moved (`make run` uses 8101-8103).
+    """
+
+    exporter: bool = True
+    host: str = "0.0.0.0"
+    port: int = Field(default=8001, ge=1, le=65535)
+    # agent_router_fallback_rate covers the requests of the last `fallback_window_seconds`.
+    fallback_window_seconds: int = Field(default=300, ge=10, le=86400)
+
+
 class RouterConfig(_Frozen):
     """Everything the hook needs; built by `load_config` and never mutated."""
 
@@ -96,6 +110,7 @@ class RouterConfig(_Frozen):
     context_weight: float = Field(0.3, ge=0.0, le=1.0)
     # Longer inputs are cut (head and tail kept) before classification: cost stays bounded.
     max_chars: int = Field(4000, ge=100, le=1_000_000)
+    metrics: MetricsSettings = MetricsSettings()
 
     @field_validator("intents")
     @classmethod

@@ -13,7 +13,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from plugins.fallback_window import FallbackWindow
 
-ErrorType = Literal["timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other"]
+ErrorType = Literal[
+    "timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other",
+]
 ERROR_TYPES: Final[tuple[ErrorType, ...]] = (
     "timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other",
 )
@@ -50,12 +52,17 @@ class RouterMetrics:
             ["model"], registry=reg,
         )
         self.fallback_requests = Counter(
-            "agent_router_fallback_requests", "Requests a fallback model served instead of the primary.",
+            "agent_router_fallback_requests",
+            "Requests a fallback model served instead of the primary.",
             ["from_model", "to_model"], registry=reg,
         )
+        # Each worker keeps its own window; with several workers the exported value is the
+        # highest worker's rate (conservative for alerting). The exact fleet-wide ratio is
+        # rate(agent_router_fallback_requests_total) / rate(agent_router_requests_total).
         self.fallback_rate = Gauge(
             "agent_router_fallback_rate",
-            "Share of requests whose primary was `model` that a fallback served, over the window.",
+            "Share of requests whose primary was `model` that a fallback served, over the last "
+            "window (default 300 s).",
             ["model"], registry=reg, multiprocess_mode="livemax",
         )
         self.latency = Histogram(
@@ -67,15 +74,19 @@ class RouterMetrics:
             buckets=CLASSIFY_BUCKETS, registry=reg,
         )
         self.intent_classification = Counter(
-            "agent_router_intent_classification", "Classifier decisions, by intent and confidence level.",
+            "agent_router_intent_classification",
+            "Classifier decisions, by intent and confidence level.",
             ["intent", "confidence"], registry=reg,
         )
+        # Every worker runs its own monitor: a model is healthy only if no live worker sees it down.
         self.model_health = Gauge(
-            "agent_router_model_health", "1 when the health monitor sees the model healthy, else 0.",
+            "agent_router_model_health",
+            "1 when the health monitor sees the model healthy, else 0.",
             ["model"], registry=reg, multiprocess_mode="livemin",
         )
         self.errors = Counter(
-            "agent_router_errors", "Failed model calls and plugin failures, by model and error type.",
+            "agent_router_errors",
+            "Failed model calls and plugin failures, by model and error type.",
             ["model", "error_type"], registry=reg,
         )
         self.window = fallback_window or FallbackWindow()
@@ -92,6 +103,9 @@ class RouterMetrics:
                     self.requests.labels(model, intent, status)
             for error_type in ERROR_TYPES:
                 self.errors.labels(model, error_type)
+            for other in self.models:
+                if other != model:
+                    self.fallback_requests.labels(model, other)
         for intent in self.intents:
             for level in CONFIDENCE_LEVELS:
                 self.intent_classification.labels(intent, level)
@@ -119,6 +133,11 @@ class RouterMetrics:
 
     def health(self, model: str, healthy: bool) -> None:
         self.model_health.labels(model).set(1.0 if healthy else 0.0)
+
+    def refresh_fallback_rates(self) -> None:
+        """Recompute every model's rate: it decays as requests leave the window, traffic or not."""
+        for model in self.models:
+            self.fallback_rate.labels(model).set(self.window.rate(model))
 
     def _record_window(self, primary: str, fell_back: bool) -> None:
         self.window.record(primary, fell_back)

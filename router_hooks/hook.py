@@ -149,13 +149,21 @@ class AgentRouterHook(CustomLogger):
         except Exception:
             logger.exception("agent-router: success metrics failed")
 
-    async def async_log_failure_event(
-        self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
+    async def async_post_call_failure_deployment_hook(
+        self,
+        request_data: Mapping[str, Any],
+        exception: Exception,
+        call_type: Any,
+        fallback_depth: int | None = None,
     ) -> None:
+        # One call per failed deployment attempt (first try, each retry, each fallback hop).
+        # async_log_failure_event is not used: LiteLLM 1.108.7 fires it once per client request
+        # (has_logged_async_failure), so failures of fallback targets were never counted.
         try:
-            model = _model_group(kwargs)
+            metadata = request_data.get("metadata")
+            model = metadata.get("model_group") if isinstance(metadata, Mapping) else None
             if model in self.metrics.models:
-                self.metrics.error(model, error_type(kwargs.get("exception")))
+                self.metrics.error(model, error_type(exception))
         except Exception:
             logger.exception("agent-router: failure metrics failed")
 
@@ -170,6 +178,8 @@ class AgentRouterHook(CustomLogger):
             meta = _route_of(request_data.get("metadata"))
             if meta is not None:
                 self.metrics.failed(meta["primary"], meta["intent"])
+            elif request_data.get("model") in self.metrics.models:  # named a model itself
+                self.metrics.failed(request_data["model"], DIRECT_INTENT)
         except Exception:
             logger.exception("agent-router: failure accounting failed")
         return unknown_key_without_database(original_exception)

@@ -9,13 +9,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugins.classifiers import build_classifier
-from plugins.config import ConfigError, load_config
+from plugins.config import ConfigError, RouterConfig, load_config
+from plugins.fallback_window import FallbackWindow
 from plugins.metrics import RouterMetrics
+from plugins.metrics_exporter import MetricsExporter, start_refresher
 from router_hooks.hook import AgentRouterHook
 
 logger = logging.getLogger(__name__)
 
 CONFIG_ENV = "AGENT_ROUTER_CONFIG"
+# Override agent_router.metrics.host/port (tests pick a free port); port 0 turns the exporter off.
+METRICS_HOST_ENV = "AGENT_ROUTER_METRICS_HOST"
+METRICS_PORT_ENV = "AGENT_ROUTER_METRICS_PORT"
+# Set by LiteLLM's CLI for --num_workers > 1 when the `prometheus` callback is configured.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# How often the fallback-rate gauge is recomputed when no request updates it.
+REFRESH_SECONDS = 15.0
+
+# Background pieces that must live as long as the process (the exporter holds its lock file).
+_background: list[object] = []
 
 
 def config_path(environ: Mapping[str, str]) -> str:
@@ -65,7 +77,7 @@ def build_from_proxy(environ: Mapping[str, str] | None = None) -> AgentRouterHoo
     hook = AgentRouterHook(
         config=config,
         classifier=build_classifier(config),
-        metrics=RouterMetrics(config.models, config.intents),
+        metrics=build_metrics(config, env),
         deployments=lookup_deployment,
         aliases=aliases,
     )
@@ -74,3 +86,22 @@ def build_from_proxy(environ: Mapping[str, str] | None = None) -> AgentRouterHoo
         config.classifier, len(config.intents), config.default_model,
     )
     return hook
+
+
+def build_metrics(config: RouterConfig, environ: Mapping[str, str]) -> RouterMetrics:
+    """The series on the default registry (the proxy's /metrics), plus the separate exporter."""
+    window = FallbackWindow(config.metrics.fallback_window_seconds)
+    metrics = RouterMetrics(config.models, config.intents, fallback_window=window)
+    _background.append(start_refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS))
+    raw_port = environ.get(METRICS_PORT_ENV) or str(config.metrics.port)
+    if not raw_port.isdigit() or int(raw_port) > 65535:
+        raise ConfigError(f"agent-router: {METRICS_PORT_ENV}={raw_port!r} is not a port number")
+    port = int(raw_port)
+    if config.metrics.exporter and port:
+        exporter = MetricsExporter(
+            environ.get(METRICS_HOST_ENV) or config.metrics.host, port,
+            multiproc_dir=environ.get(MULTIPROC_ENV) or None,
+        )
+        exporter.start()
+        _background.append(exporter)
+    return metrics

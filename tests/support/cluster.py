@@ -85,6 +85,7 @@ class Proxy:
     port: int
     master_key: str
     process: Managed
+    metrics_port: int = 0  # the bundle's separate exporter (AGENT_ROUTER_METRICS_PORT)
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +120,9 @@ def launch_proxy(
     port = free_port()
     key = "sk-test-" + secrets.token_hex(12)
     env = proxy_env(os.environ, key, api_bases(backends))
+    # Never the configured 8001: parallel proxies (and MAX Serve's default) would collide there.
+    env["AGENT_ROUTER_METRICS_PORT"] = str(free_port())
+    env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
     env.update(extra_env or {})
     process = start_proxy(config, port, env, log_dir, name=name, workers=workers)
     try:
@@ -126,4 +130,4 @@ def launch_proxy(
     except BaseException:
         process.stop()
         raise
-    return Proxy(port, key, process)
+    return Proxy(port, key, process, int(env["AGENT_ROUTER_METRICS_PORT"]))

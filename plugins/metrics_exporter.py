@@ -1,0 +1,121 @@
+"""The separate Prometheus endpoint (`http://host:8001/metrics` by default) and the background
+refresh of windowed gauges.
+
+With several proxy workers (`PROMETHEUS_MULTIPROC_DIR` set) every worker builds the bundle, so the
+workers elect one exporter with an exclusive lock file in that directory; it serves the samples
+of all workers, summed, read back from the directory.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAME = "agent_router_exporter.lock"
+
+
+class MetricsExporter:
+    """Serves `registry` (or, in multi-process mode, every worker's samples) on its own port."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        registry: CollectorRegistry | None = None,
+        multiproc_dir: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self._registry = registry
+        self._multiproc_dir = multiproc_dir
+        self._lock: IO[str] | None = None
+        self._server: WSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def serving(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> bool:
+        """Bind and serve; False when another worker serves or the port is taken (logged)."""
+        if self._multiproc_dir is not None and not self._elect(Path(self._multiproc_dir)):
+            logger.info("agent-router: another worker serves the metrics exporter")
+            return False
+        try:
+            self._server, self._thread = start_http_server(
+                self.port, addr=self.host, registry=self._collecting_registry()
+            )
+        except OSError as exc:
+            # Not fatal: the proxy's own /metrics still serves every series.
+            logger.warning(
+                "agent-router: metrics exporter cannot bind %s:%d (%s); only the proxy's /metrics "
+                "serves the agent_router_* series", self.host, self.port, exc,
+            )
+            self._release()
+            return False
+        logger.info("agent-router: metrics exporter on http://%s:%d/metrics", self.host, self.port)
+        return True
+
+    def stop(self) -> None:
+        server = self._server
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            self._server = None
+        self._release()
+
+    def _collecting_registry(self) -> CollectorRegistry:
+        if self._multiproc_dir is None:
+            if self._registry is not None:
+                return self._registry
+            from prometheus_client import REGISTRY
+
+            return REGISTRY
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=self._multiproc_dir)  # type: ignore[no-untyped-call]  # untyped in 0.26
+        return registry
+
+    def _elect(self, directory: Path) -> bool:
+        """Take the directory's exporter lock; the kernel drops it if this worker dies."""
+        handle = open(directory / LOCK_NAME, "a")  # noqa: SIM115  # held for the process lifetime
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock = handle
+        return True
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing the descriptor releases the flock
+            self._lock = None
+
+
+def start_refresher(refresh: Callable[[], None], interval: float) -> threading.Event:
+    """Call `refresh` every `interval` s on a daemon thread; set the returned event to stop."""
+    if interval <= 0:
+        raise ValueError(f"refresh interval must be positive, got {interval}")
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                refresh()
+            except Exception:  # a failed refresh must not end the thread for good
+                logger.exception("agent-router: metrics refresh failed")
+
+    threading.Thread(target=loop, name="agent-router-metrics-refresh", daemon=True).start()
+    return stop

@@ -1,0 +1,177 @@
+"""The agent_router_* series are a contract with the client's dashboards and alerts: names, types
+and label sets are pinned here, on a fresh registry."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from plugins.errors import error_type
+from plugins.fallback_window import FallbackWindow
+from plugins.metrics import RouterMetrics
+
+MODELS = ("llama", "qwen-coder", "deepseek-r1")
+INTENTS = ("code", "reasoning", "general")
+
+# family name as exposed (text format) -> (type, label names)
+CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
+    "agent_router_requests": ("counter", frozenset({"model", "intent", "status"})),
+    "agent_router_model_requests": ("counter", frozenset({"model"})),
+    "agent_router_fallback_requests": ("counter", frozenset({"from_model", "to_model"})),
+    "agent_router_fallback_rate": ("gauge", frozenset({"model"})),
+    "agent_router_latency_seconds": ("histogram", frozenset({"model", "intent"})),
+    "agent_router_classification_latency_seconds": ("histogram", frozenset()),
+    "agent_router_intent_classification": ("counter", frozenset({"intent", "confidence"})),
+    "agent_router_model_health": ("gauge", frozenset({"model"})),
+    "agent_router_errors": ("counter", frozenset({"model", "error_type"})),
+}
+SAMPLE_NAMES = {
+    "agent_router_requests_total", "agent_router_model_requests_total",
+    "agent_router_fallback_requests_total", "agent_router_fallback_rate",
+    "agent_router_latency_seconds_bucket", "agent_router_latency_seconds_count",
+    "agent_router_latency_seconds_sum", "agent_router_classification_latency_seconds_bucket",
+    "agent_router_classification_latency_seconds_count",
+    "agent_router_classification_latency_seconds_sum",
+    "agent_router_intent_classification_total", "agent_router_model_health",
+    "agent_router_errors_total",
+}
+ERROR_TYPES = {"timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other"}
+
+
+@pytest.fixture()
+def registry() -> CollectorRegistry:
+    return CollectorRegistry()
+
+
+@pytest.fixture()
+def metrics(registry: CollectorRegistry) -> RouterMetrics:
+    m = RouterMetrics(MODELS, INTENTS, registry=registry)
+    m.health("llama", True)  # the health monitor sets it; unset gauges export no sample
+    return m
+
+
+def exposed(registry: CollectorRegistry) -> dict[str, tuple[str, frozenset[str], set[str]]]:
+    """family -> (type, label names except `le`, sample names without `_created`)."""
+    out = {}
+    for family in registry.collect():
+        samples = [s for s in family.samples if not s.name.endswith("_created")]
+        labels = frozenset(k for s in samples for k in s.labels if k != "le")
+        out[family.name] = (family.type, labels, {s.name for s in samples})
+    return out
+
+
+def test_every_series_name_type_and_labels(
+    metrics: RouterMetrics, registry: CollectorRegistry
+) -> None:
+    families = exposed(registry)
+    assert {name: (t, labels) for name, (t, labels, _) in families.items()} == CONTRACT
+    assert set().union(*(names for _, _, names in families.values())) == SAMPLE_NAMES
+
+
+def test_known_label_combinations_exist_at_zero(registry: CollectorRegistry) -> None:
+    RouterMetrics(MODELS, INTENTS, registry=registry)
+    get = registry.get_sample_value
+    for model in MODELS:
+        assert get("agent_router_model_requests_total", {"model": model}) == 0
+        assert get("agent_router_fallback_rate", {"model": model}) == 0
+        for intent in (*INTENTS, "direct"):
+            for status in ("success", "error"):
+                labels = {"model": model, "intent": intent, "status": status}
+                assert get("agent_router_requests_total", labels) == 0
+        for kind in ERROR_TYPES:
+            assert get("agent_router_errors_total", {"model": model, "error_type": kind}) == 0
+    for intent in INTENTS:
+        for level in ("high", "medium", "low"):
+            labels = {"intent": intent, "confidence": level}
+            assert get("agent_router_intent_classification_total", labels) == 0
+
+
+def test_buckets_cover_llm_calls_and_fast_classification(
+    metrics: RouterMetrics, registry: CollectorRegistry
+) -> None:
+    latency = {
+        float(s.labels["le"])
+        for f in text_string_to_metric_families(generate_latest(registry).decode())
+        if f.name == "agent_router_latency_seconds"
+        for s in f.samples if "le" in s.labels
+    }
+    assert min(latency) == 0.05 and max(latency - {float("inf")}) == 120
+    classify = {
+        float(s.labels["le"])
+        for f in text_string_to_metric_families(generate_latest(registry).decode())
+        if f.name == "agent_router_classification_latency_seconds"
+        for s in f.samples if "le" in s.labels
+    }
+    assert min(classify) == 1e-5
+
+
+def test_events_move_the_right_series(metrics: RouterMetrics, registry: CollectorRegistry) -> None:
+    get = registry.get_sample_value
+    metrics.classified("code", "high", 2e-5)
+    metrics.served("qwen-coder", "qwen-coder", "code", 0.3)
+    metrics.served("qwen-coder", "llama", "code", 1.5)  # a fallback served it
+    metrics.failed("deepseek-r1", "reasoning")
+    metrics.error("qwen-coder", "http_5xx")
+    metrics.health("llama", False)
+    assert get("agent_router_requests_total",
+               {"model": "llama", "intent": "code", "status": "success"}) == 1
+    assert get("agent_router_requests_total",
+               {"model": "deepseek-r1", "intent": "reasoning", "status": "error"}) == 1
+    assert get("agent_router_model_requests_total", {"model": "llama"}) == 1
+    assert get("agent_router_fallback_requests_total",
+               {"from_model": "qwen-coder", "to_model": "llama"}) == 1
+    assert get("agent_router_fallback_rate", {"model": "qwen-coder"}) == 0.5
+    assert get("agent_router_latency_seconds_count", {"model": "llama", "intent": "code"}) == 1
+    assert get("agent_router_classification_latency_seconds_bucket", {"le": "2.5e-05"}) == 1
+    assert get("agent_router_intent_classification_total",
+               {"intent": "code", "confidence": "high"}) == 1
+    assert get("agent_router_errors_total", {"model": "qwen-coder", "error_type": "http_5xx"}) == 1
+    assert get("agent_router_model_health", {"model": "llama"}) == 0
+
+
+def test_fallback_rate_decays_when_requests_leave_the_window(registry: CollectorRegistry) -> None:
+    now = [1000.0]
+    window = FallbackWindow(seconds=300, clock=lambda: now[0])
+    metrics = RouterMetrics(MODELS, INTENTS, registry=registry, fallback_window=window)
+    metrics.served("qwen-coder", "llama", "code", 1.0)
+    metrics.served("qwen-coder", "qwen-coder", "code", 1.0)
+    metrics.served("qwen-coder", "qwen-coder", "code", 1.0)
+    metrics.failed("qwen-coder", "code")
+    rate = {"model": "qwen-coder"}
+    assert registry.get_sample_value("agent_router_fallback_rate", rate) == 0.25
+    now[0] += 299
+    metrics.refresh_fallback_rates()
+    assert registry.get_sample_value("agent_router_fallback_rate", rate) == 0.25
+    now[0] += 1  # exactly 300 s later: out of the window
+    metrics.refresh_fallback_rates()
+    assert registry.get_sample_value("agent_router_fallback_rate", rate) == 0.0
+
+
+def test_window_rejects_a_non_positive_length() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        FallbackWindow(seconds=0)
+
+
+class Timeout(Exception):  # named like litellm.Timeout: matched by class name
+    pass
+
+
+class Status(Exception):
+    def __init__(self, status_code: int) -> None:
+        super().__init__(status_code)
+        self.status_code = status_code
+
+
+@pytest.mark.parametrize(("exc", "kind"), [
+    (Timeout(), "timeout"),
+    (Status(429), "rate_limit"),
+    (Status(503), "http_5xx"),
+    (Status(404), "http_4xx"),
+    (ConnectionRefusedError(), "connection"),
+    (ValueError(), "other"),
+    (None, "other"),
+])
+def test_error_types_are_a_fixed_set(exc: BaseException | None, kind: str) -> None:
+    assert error_type(exc) == kind
+    assert kind in ERROR_TYPES

@@ -1,0 +1,69 @@
+"""The separate /metrics exporter: serves the registry, one per multi-process directory."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from plugins.metrics import RouterMetrics
+from plugins.metrics_exporter import LOCK_NAME, MetricsExporter, start_refresher
+from scripts.stack import free_port
+
+
+@pytest.fixture()
+def exporters() -> Iterator[list[MetricsExporter]]:
+    started: list[MetricsExporter] = []
+    yield started
+    for exporter in started:
+        exporter.stop()
+
+
+def test_serves_the_registry(exporters: list[MetricsExporter]) -> None:
+    registry = CollectorRegistry()
+    metrics = RouterMetrics(["llama"], ["general"], registry=registry)
+    metrics.served("llama", "llama", "general", 0.2)
+    exporter = MetricsExporter("127.0.0.1", free_port(), registry=registry)
+    exporters.append(exporter)
+    assert exporter.start()
+    body = httpx.get(f"http://127.0.0.1:{exporter.port}/metrics").text
+    assert 'agent_router_model_requests_total{model="llama"} 1.0' in body
+
+
+def test_one_exporter_per_multiprocess_directory(
+    tmp_path: Path, exporters: list[MetricsExporter]
+) -> None:
+    port = free_port()
+    first = MetricsExporter("127.0.0.1", port, multiproc_dir=str(tmp_path))
+    second = MetricsExporter("127.0.0.1", port, multiproc_dir=str(tmp_path))
+    exporters += [first, second]
+    assert first.start()
+    assert not second.start()  # lost the election: does not even try to bind
+    assert (tmp_path / LOCK_NAME).exists()
+    assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 200
+    first.stop()  # the lock goes with the exporter (or with its process)
+    assert second.start()
+
+
+def test_a_taken_port_is_not_fatal(exporters: list[MetricsExporter]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        exporter = MetricsExporter("127.0.0.1", sock.getsockname()[1], registry=CollectorRegistry())
+        exporters.append(exporter)
+        assert not exporter.start()
+        assert not exporter.serving
+
+
+def test_refresher_calls_until_stopped() -> None:
+    calls = threading.Semaphore(0)
+    stop = start_refresher(calls.release, 0.01)
+    assert calls.acquire(timeout=5) and calls.acquire(timeout=5)
+    stop.set()
+    with pytest.raises(ValueError, match="positive"):
+        start_refresher(calls.release, 0)
