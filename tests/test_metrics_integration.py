@@ -1,0 +1,203 @@
+"""Known traffic through real proxies (fresh counters), then a scrape with exact values."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.mmap_dict import MmapedDict
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.cluster import Backend, Proxy, launch_proxy
+
+pytestmark = pytest.mark.integration
+
+CODE = "Write a Python function that parses a CSV file and fix this bug: ```x = [1,2```"
+REASONING = "Solve step by step: how many ways can 3 people sit in 5 chairs? Prove it."
+GENERAL = "Tell me a story about the history of Rome."
+CHAT = "/v1/chat/completions"
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def parse(text: str) -> Samples:
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name.startswith("agent_router_") and not s.name.endswith("_created")
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def total(samples: Samples, name: str, **labels: str) -> float:
+    want = set(labels.items())
+    return sum(v for (n, lbl), v in samples.items() if n == name and want <= lbl)
+
+
+def scrape(proxy: Proxy) -> str:
+    # LiteLLM mounts /metrics as a sub-app: /metrics answers 307 to /metrics/.
+    resp = proxy.client.get("/metrics/")
+    assert resp.status_code == 200, resp.text[:300]
+    return resp.text
+
+
+def scrape_until(proxy: Proxy, name: str, expected: float, timeout: float = 60) -> Samples:
+    """Success callbacks run after the response is sent: wait until they have all landed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = parse(scrape(proxy))
+        if total(samples, name) >= expected or time.monotonic() > deadline:
+            return samples
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def fresh_proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
+    """Its own proxy: counters start at zero, and the cooldowns the faults cause die with it."""
+    running = launch_proxy(backends, log_dir, name="litellm-metrics")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_known_traffic_gives_exact_series(
+    fresh_proxy: Proxy, healthy_backends: dict[str, Backend]
+) -> None:
+    proxy, b = fresh_proxy, healthy_backends
+    for prompt, n in ((CODE, 3), (REASONING, 2), (GENERAL, 1)):
+        for _ in range(n):
+            assert proxy.chat(prompt).status_code == 200
+    before = {g: x.fault.count(CHAT) for g, x in b.items()}
+    try:
+        b["qwen-coder"].fault.mode = "error500"  # primary fails: a fallback serves
+        fell_back = proxy.chat(CODE)
+        for backend in b.values():
+            backend.fault.mode = "error500"  # the whole chain fails: the client gets an error
+        failed = proxy.chat(REASONING)
+    finally:
+        for backend in b.values():
+            backend.fault.mode = "pass"
+    answered_500 = {g: x.fault.count(CHAT) - before[g] for g, x in b.items()}
+    answered_500["llama"] -= 1  # the fallback that served the code request
+    assert fell_back.status_code == 200, fell_back.text
+    assert fell_back.headers["x-litellm-model-group"] == "llama"
+    assert failed.status_code >= 500
+
+    s = scrape_until(fresh_proxy, "agent_router_requests_total", 8)
+    req = "agent_router_requests_total"
+    assert value(s, req, model="qwen-coder", intent="code", status="success") == 3
+    assert value(s, req, model="deepseek-r1", intent="reasoning", status="success") == 2
+    assert value(s, req, model="llama", intent="general", status="success") == 1
+    assert value(s, req, model="llama", intent="code", status="success") == 1
+    assert value(s, req, model="deepseek-r1", intent="reasoning", status="error") == 1
+    assert total(s, req) == 8
+    served = "agent_router_model_requests_total"
+    assert {m: value(s, served, model=m) for m in b} == {
+        "llama": 2, "qwen-coder": 3, "deepseek-r1": 2,
+    }
+    fallbacks = "agent_router_fallback_requests_total"
+    assert value(s, fallbacks, from_model="qwen-coder", to_model="llama") == 1
+    assert total(s, fallbacks) == 1
+    rate = "agent_router_fallback_rate"
+    # 1 of the 4 requests routed to qwen-coder was served by a fallback; the failed request is
+    # counted for deepseek-r1 without a fallback serving it.
+    assert {m: value(s, rate, model=m) for m in b} == {
+        "llama": 0, "qwen-coder": 0.25, "deepseek-r1": 0,
+    }
+    latency = "agent_router_latency_seconds_count"
+    assert value(s, latency, model="qwen-coder", intent="code") == 3
+    assert value(s, latency, model="llama", intent="code") == 1
+    assert total(s, latency) == 7  # successes only
+    assert value(s, "agent_router_classification_latency_seconds_count") == 8
+    decided = "agent_router_intent_classification_total"
+    assert {i: total(s, decided, intent=i) for i in ("code", "reasoning", "general")} == {
+        "code": 4, "reasoning": 3, "general": 1,
+    }
+    # One count per failed deployment attempt (first try, retry, each fallback hop): exactly the
+    # 500s the backends' fault proxies answered.
+    errors = "agent_router_errors_total"
+    assert {m: value(s, errors, model=m, error_type="http_5xx") for m in b} == answered_500
+    assert total(s, errors) == sum(answered_500.values())
+
+    # The separate exporter serves the same series, without authentication.
+    exported = httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics")
+    assert exported.status_code == 200
+    assert parse(exported.text) == parse(scrape(proxy))
+    # The proxy's /metrics also carries LiteLLM's own series, behind the master key.
+    assert "litellm_deployment_successful_fallbacks_total" in scrape(proxy)
+    assert httpx.get(proxy.base_url + "/metrics/").status_code == 401
+
+
+def worker_counts(multiproc_dir: Path, name: str) -> dict[int, float]:
+    """Per worker pid: the sum of `name` in that worker's own sample file."""
+    counts: dict[int, float] = {}
+    for path in multiproc_dir.glob("counter_*.db"):
+        pid = int(path.stem.rsplit("_", 1)[1])
+        counts[pid] = sum(
+            v for key, v, _, _ in MmapedDict.read_all_values_from_file(str(path))
+            if json.loads(key)[1] == name  # key: [family, sample name, labels, ...]
+        )
+    return counts
+
+
+def test_two_workers_sum_their_counts(
+    backends: dict[str, Backend], log_dir: Path, tmp_path: Path
+) -> None:
+    multiproc = tmp_path / "prometheus"
+    multiproc.mkdir()
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),  # else LiteLLM picks one shared by all proxies
+        # uvicorn kills a worker not ready within 5 s; importing LiteLLM takes longer on 2 cores.
+        "TIMEOUT_WORKER_HEALTHCHECK": "600",
+    }
+    proxy = launch_proxy(
+        backends, log_dir, name="litellm-2-workers", extra_env=env, workers=2, timeout=600
+    )
+    try:
+        for backend in backends.values():
+            backend.fault.mode = "pass"
+        sent = 0
+        # Both workers accept on one socket; fresh connections until each has served some.
+        while sent < 60:
+            resp = httpx.post(
+                proxy.base_url + CHAT, timeout=60,
+                headers={"Authorization": f"Bearer {proxy.master_key}", "Connection": "close"},
+                json={"model": "agent-router", "max_tokens": 8,
+                      "messages": [{"role": "user", "content": CODE}]},
+            )
+            assert resp.status_code == 200, resp.text
+            sent += 1
+            per_worker = worker_counts(multiproc, "agent_router_requests_total")
+            if sent >= 6 and len(per_worker) == 2 and min(per_worker.values()) > 0:
+                break
+        s = scrape_until(proxy, "agent_router_requests_total", sent)
+        per_worker = worker_counts(multiproc, "agent_router_requests_total")
+        assert len(per_worker) == 2 and min(per_worker.values()) > 0, per_worker
+        assert sum(per_worker.values()) == sent
+        assert value(s, "agent_router_requests_total",
+                     model="qwen-coder", intent="code", status="success") == sent
+        assert value(s, "agent_router_model_requests_total", model="qwen-coder") == sent
+        assert value(s, "agent_router_classification_latency_seconds_count") == sent
+        # Gauges are merged per their multiprocess_mode: one sample per label set, no pid label.
+        rates = [k for k in s if k[0] == "agent_router_fallback_rate"]
+        assert sorted(dict(lbl)["model"] for _, lbl in rates) == sorted(backends)
+        # One worker won the exporter election; it serves the same sums.
+        owner = int((multiproc / "agent_router_exporter.lock").read_text().split()[0])
+        assert owner in per_worker
+        exported = httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics")
+        assert parse(exported.text) == parse(scrape(proxy))
+        log = proxy.process.log_path.read_text(errors="replace")
+        assert "Duplicated timeseries" not in log
+        assert log.count("another worker serves the metrics exporter") <= 1
+        print(f"multi-worker: sent={sent} per_worker={per_worker}")
+    finally:
+        proxy.stop()

@@ -1,0 +1,137 @@
+"""The observability kit against real tools: promtool checks the deploy files, and a real
+Prometheus server (Debian's `prometheus` package) scrapes a real proxy."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from scripts.stack import ROOT, Managed, free_port, spawn, wait_http
+from tests.support.cluster import Backend, Proxy
+
+PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
+PROMTOOL = shutil.which("promtool")
+PROMETHEUS = shutil.which("prometheus")
+needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="no promtool: run `make promtool`")
+
+
+def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    assert PROMTOOL is not None
+    return subprocess.run([PROMTOOL, *args], capture_output=True, text=True, timeout=60)
+
+
+@needs_promtool
+def test_scrape_config_is_valid() -> None:
+    result = promtool("check", "config", str(PROMETHEUS_DIR / "prometheus.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 rule files found" in result.stdout
+
+
+@needs_promtool
+def test_alert_rules_are_valid_and_cover_the_issue() -> None:
+    result = promtool("check", "rules", str(PROMETHEUS_DIR / "alerts.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    rules = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())["groups"][0]["rules"]
+    exprs = {r["alert"]: r["expr"] for r in rules}
+    assert "agent_router_model_health" in exprs["AgentRouterAllModelsUnhealthy"]
+    assert "agent_router_fallback_rate" in exprs["AgentRouterHighFallbackRate"]
+    assert 'status="error"' in exprs["AgentRouterHighErrorRatio"]
+    assert "histogram_quantile(0.95" in exprs["AgentRouterHighLatencyP95"]
+
+
+def test_config_scrapes_the_exporter_once() -> None:
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    targets = [t for job in config["scrape_configs"] for sc in job["static_configs"]
+               for t in sc["targets"]]
+    # The proxy's /metrics carries the same series: scraping both would double every sum.
+    assert targets.count("litellm:8001") == 1
+    assert not any(t.endswith(":4000") for t in targets)
+
+
+def local_config(proxy: Proxy, backends: dict[str, Backend], rules: Path) -> dict[str, Any]:
+    """The deploy config, pointed at this test's processes, plus a job for the proxy's /metrics."""
+    config: dict[str, Any] = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    config["global"].update(scrape_interval="1s", evaluation_interval="1s")
+    config["rule_files"] = [str(rules)]
+    local = {
+        "agent-router": [f"127.0.0.1:{proxy.metrics_port}"],
+        "max-serve": [f"127.0.0.1:{b.metrics_port}" for b in backends.values()],
+    }
+    for job in config["scrape_configs"]:
+        job["static_configs"] = [{"targets": local[job["job_name"]]}]
+    config["scrape_configs"].append({
+        "job_name": "proxy",
+        "metrics_path": "/metrics/",
+        "authorization": {"credentials": proxy.master_key},
+        "static_configs": [{"targets": [f"127.0.0.1:{proxy.port}"]}],
+    })
+    return config
+
+
+@pytest.fixture()
+def prometheus(
+    proxy: Proxy, healthy_backends: dict[str, Backend], tmp_path: Path, log_dir: Path
+) -> Iterator[str]:
+    if PROMETHEUS is None:
+        pytest.skip("no prometheus server: run `make promtool`")
+    rules = tmp_path / "alerts.yml"
+    shutil.copy(PROMETHEUS_DIR / "alerts.yml", rules)
+    config = tmp_path / "prometheus.yml"
+    config.write_text(yaml.safe_dump(local_config(proxy, healthy_backends, rules)))
+    port = free_port()
+    server: Managed = spawn("prometheus", [
+        PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ], {}, log_dir)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/-/ready", server, 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def query(base: str, promql: str) -> dict[str, float]:
+    """job -> value of an instant query grouped by job."""
+    resp = httpx.get(f"{base}/api/v1/query", params={"query": promql}, timeout=10)
+    resp.raise_for_status()
+    return {r["metric"].get("job", ""): float(r["value"][1]) for r in resp.json()["data"]["result"]}
+
+
+def proxy_total(proxy: Proxy) -> float:
+    text = proxy.client.get("/metrics/").text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("agent_router_requests_total{"))
+
+
+@pytest.mark.integration
+def test_prometheus_scrapes_the_proxy(prometheus: str, proxy: Proxy) -> None:
+    before = proxy_total(proxy)
+    for prompt in ("Write a Python function with a regex", "Solve 2 + 3 step by step",
+                   "Tell me a story"):
+        assert proxy.chat(prompt).status_code == 200
+    deadline = time.monotonic() + 90
+    while (expected := proxy_total(proxy)) < before + 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert expected >= before + 3
+    want = {"agent-router": expected, "proxy": expected}
+    while True:  # until the next scrapes have happened
+        got = query(prometheus, "sum by (job) (agent_router_requests_total)")
+        if got == want or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert got == want
+    up = query(prometheus, "count by (job) (up == 1)")
+    assert up == {"agent-router": 1, "max-serve": 3, "proxy": 1}
+    rules = httpx.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    assert {r["name"] for g in rules for r in g["rules"]} >= {
+        "AgentRouterAllModelsUnhealthy", "AgentRouterHighFallbackRate",
+        "AgentRouterHighErrorRatio", "AgentRouterHighLatencyP95",
+    }
