@@ -128,6 +128,11 @@ def test_known_traffic_gives_exact_series(
     assert {m: value(s, errors, model=m, error_type="http_5xx") for m in b} == answered_500
     assert total(s, errors) == sum(answered_500.values())
 
+    print("\n".join(  # the non-zero series, for the CI log (pytest -s)
+        line for line in scrape(proxy).splitlines()
+        if line.startswith("agent_router_") and "_bucket" not in line and "_created" not in line
+        and not line.endswith(" 0.0")
+    ))
     # The separate exporter serves the same series, without authentication.
     exported = httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics")
     assert exported.status_code == 200
