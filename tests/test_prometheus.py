@@ -47,6 +47,13 @@ def test_alert_rules_are_valid_and_cover_the_issue() -> None:
     assert "histogram_quantile(0.95" in exprs["AgentRouterHighLatencyP95"]
 
 
+@needs_promtool
+def test_alerts_fire_on_the_series_they_watch() -> None:
+    # Synthetic series in, expected alerts (labels and rendered annotations) out.
+    result = promtool("test", "rules", str(ROOT / "tests" / "prometheus" / "alerts_test.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_config_scrapes_the_exporter_once() -> None:
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     targets = [t for job in config["scrape_configs"] for sc in job["static_configs"]
