@@ -12,7 +12,7 @@ import sys
 import tomllib
 import zipfile
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jsonschema
@@ -238,7 +238,10 @@ def test_every_mounted_file_exists(stack: dict[str, Any]) -> None:
 def test_monitoring_files_point_at_the_compose_services(stack: dict[str, Any]) -> None:
     """Prometheus scrapes and Grafana reads what this compose file actually runs."""
     prom = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
-    assert "/etc/prometheus/alerts.yml" in prom.get("rule_files", [])
+    mounted = {v["target"] for v in stack["services"]["prometheus"]["volumes"]}
+    # Prometheus resolves relative rule files against the directory of its config file.
+    rules = {str(PurePosixPath("/etc/prometheus") / r) for r in prom.get("rule_files", [])}
+    assert rules and rules <= mounted, rules
     targets = {
         target.split(":")[0]
         for job in prom["scrape_configs"] for static in job.get("static_configs", [])
