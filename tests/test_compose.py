@@ -54,8 +54,9 @@ def compose_config(
     clean = {k: v for k, v in os.environ.items()
              if k not in SECRETS and not k.startswith("COMPOSE_")}
     return subprocess.run(
-        [str(docker_compose()), "--project-directory", str(ROOT), "-f", str(COMPOSE), *args,
-         "config", "--format", "json"],
+        # An empty env file: a real .env in the checkout (a deployed host) must not leak in.
+        [str(docker_compose()), "--project-directory", str(ROOT), "-f", str(COMPOSE),
+         "--env-file", os.devnull, *args, "config", "--format", "json"],
         env={**clean, **env}, capture_output=True, text=True, timeout=60, check=False,
         cwd=ROOT,
     )
