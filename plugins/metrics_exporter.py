@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "agent_router_exporter.lock"
+_LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w+_(\d+)\.db$")
 
 
 class MetricsExporter:
@@ -119,3 +121,30 @@ def start_refresher(refresh: Callable[[], None], interval: float) -> threading.E
 
     threading.Thread(target=loop, name="agent-router-metrics-refresh", daemon=True).start()
     return stop
+
+
+def forget_dead_workers(multiproc_dir: str) -> list[int]:
+    """Drop the live-gauge files of workers that no longer run; return their pids.
+
+    uvicorn (unlike gunicorn) never calls `mark_process_dead`, so a restarted worker's last
+    `livemin`/`livemax` values would be merged into the gauges forever. Counters stay: their
+    counts really happened.
+    """
+    dead = set()
+    for path in Path(multiproc_dir).iterdir():
+        match = _LIVE_GAUGE_FILE.match(path.name)
+        if match and not _alive(int(match.group(1))):
+            dead.add(int(match.group(1)))
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, multiproc_dir)  # type: ignore[no-untyped-call]
+    return sorted(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True

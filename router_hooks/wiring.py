@@ -12,7 +12,7 @@ from plugins.classifiers import build_classifier
 from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.fallback_window import FallbackWindow
 from plugins.metrics import RouterMetrics
-from plugins.metrics_exporter import MetricsExporter, start_refresher
+from plugins.metrics_exporter import MetricsExporter, forget_dead_workers, start_refresher
 from router_hooks.hook import AgentRouterHook
 
 logger = logging.getLogger(__name__)
@@ -97,10 +97,13 @@ def build_metrics(config: RouterConfig, environ: Mapping[str, str]) -> RouterMet
     if not raw_port.isdigit() or int(raw_port) > 65535:
         raise ConfigError(f"agent-router: {METRICS_PORT_ENV}={raw_port!r} is not a port number")
     port = int(raw_port)
+    multiproc_dir = environ.get(MULTIPROC_ENV) or None
+    if multiproc_dir is not None:
+        forget_dead_workers(multiproc_dir)
     if config.metrics.exporter and port:
         exporter = MetricsExporter(
             environ.get(METRICS_HOST_ENV) or config.metrics.host, port,
-            multiproc_dir=environ.get(MULTIPROC_ENV) or None,
+            multiproc_dir=multiproc_dir,
         )
         exporter.start()
         _background.append(exporter)

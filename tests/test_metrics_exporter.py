@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,12 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from plugins.metrics import RouterMetrics
-from plugins.metrics_exporter import LOCK_NAME, MetricsExporter, start_refresher
+from plugins.metrics_exporter import (
+    LOCK_NAME,
+    MetricsExporter,
+    forget_dead_workers,
+    start_refresher,
+)
 from scripts.stack import free_port
 
 
@@ -67,3 +74,20 @@ def test_refresher_calls_until_stopped() -> None:
     stop.set()
     with pytest.raises(ValueError, match="positive"):
         start_refresher(calls.release, 0)
+
+
+def test_live_gauges_of_dead_workers_are_forgotten(tmp_path: Path) -> None:
+    dead_pid = _exited_pid()
+    live = tmp_path / f"gauge_livemin_{os.getpid()}.db"
+    gone = tmp_path / f"gauge_livemax_{dead_pid}.db"
+    counts = tmp_path / f"counter_{dead_pid}.db"
+    for path in (live, gone, counts):
+        path.write_bytes(b"")
+    assert forget_dead_workers(str(tmp_path)) == [dead_pid]
+    assert live.exists() and counts.exists() and not gone.exists()
+
+
+def _exited_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()  # reaped: the pid is free (reuse within this test is vanishingly unlikely)
+    return proc.pid
