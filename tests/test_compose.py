@@ -197,6 +197,7 @@ def test_litellm_service(stack: dict[str, Any]) -> None:
     assert Path(service["build"]["context"]) == ROOT
     command = service["command"]
     assert command[command.index("--config") + 1] == "/app/litellm_config.yaml"
+    assert command[command.index("--num_workers") + 1] == "1"  # LITELLM_NUM_WORKERS unset
     env = service["environment"]
     assert env["LITELLM_MASTER_KEY"] == SECRETS["LITELLM_MASTER_KEY"]
     assert env["LITELLM_SALT_KEY"] == SECRETS["LITELLM_SALT_KEY"]
