@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from collections.abc import Iterator
@@ -9,10 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.cluster import Backend, Proxy, launch_proxy
+from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
 
 pytestmark = pytest.mark.integration
 
@@ -205,4 +207,50 @@ def test_two_workers_sum_their_counts(
         assert log.count("another worker serves the metrics exporter") <= 1
         print(f"multi-worker: sent={sent} per_worker={per_worker}")
     finally:
+        proxy.stop()
+
+
+# The gauge is set by the health monitor (the `health` helper's work): nothing to test without it.
+@pytest.mark.skipif(
+    importlib.util.find_spec("plugins.health_monitor") is None,
+    reason="the health monitor is not in this build",
+)
+def test_model_health_gauge_follows_a_stopped_backend(
+    backends: dict[str, Backend], log_dir: Path, tmp_path: Path
+) -> None:
+    document = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    # Probe every second (30 s by default) so the test sees the change quickly.
+    document["agent_router"]["health"] = {
+        "interval_seconds": 1.0, "timeout_seconds": 1.0, "unhealthy_after": 2, "healthy_after": 2,
+    }
+    config = tmp_path / "health-1s.yaml"
+    config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    for backend in backends.values():
+        backend.fault.mode = "pass"
+        backend.ensure_running()
+    proxy = launch_proxy(backends, log_dir, config=config, name="litellm-metrics-health")
+    victim = backends["deepseek-r1"]
+    health = "agent_router_model_health"
+
+    def gauge(model: str) -> float | None:
+        return parse(scrape(proxy)).get((health, frozenset({("model", model)})))
+
+    def wait_until(model: str, expected: float, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while gauge(model) != expected:
+            assert time.monotonic() < deadline, f"{health}{{model={model!r}}} never became {expected}"
+            time.sleep(0.5)
+
+    try:
+        for model in backends:
+            wait_until(model, 1.0)
+        victim.kill()
+        wait_until("deepseek-r1", 0.0)
+        assert gauge("llama") == 1.0 and gauge("qwen-coder") == 1.0
+        exported = parse(httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics").text)
+        assert exported[(health, frozenset({("model", "deepseek-r1")}))] == 0.0
+        victim.ensure_running()
+        wait_until("deepseek-r1", 1.0)
+    finally:
+        victim.ensure_running()
         proxy.stop()
