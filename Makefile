@@ -26,8 +26,11 @@ $(VENV_MAX)/.installed: requirements/max-serve.txt
 run: install install-max
 	$(BIN)/python -m scripts.run_stack
 
+# Debian's `prometheus` package: promtool (config/rule checks) and the server the tests scrape with.
+# `--no-install-recommends`: the exporters it recommends are not needed. sudo when not root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 promtool:
-	@command -v promtool >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; }
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check plugins router_hooks scripts tests
