@@ -97,6 +97,31 @@ class MetricsSettings(_Frozen):
     fallback_window_seconds: int = Field(default=300, ge=10, le=86400)
 
 
+class HealthSettings(_Frozen):
+    """The health monitor: a cheap `GET <api_base root><path>` per deployment, not a generation.
+
+    Detection takes at most about `interval_seconds * unhealthy_after + timeout_seconds`;
+    real request failures (connection errors, timeouts, 5xx) count too, so it is often faster.
+    """
+
+    enabled: bool = True
+    interval_seconds: float = Field(default=30.0, gt=0.0, le=3600.0)
+    # Short: a backend that cannot answer /health within this is not one to send users to.
+    timeout_seconds: float = Field(default=2.0, gt=0.0, le=60.0)
+    # One lost probe is noise; two in a row is a pattern.
+    unhealthy_after: int = Field(default=2, ge=1, le=100)
+    healthy_after: int = Field(default=2, ge=1, le=100)
+    # MAX Serve answers `GET /health` at the server root (beside /v1); vLLM does the same.
+    path: str = "/health"
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("health.path must start with '/'")
+        return value
+
+
 class RouterConfig(_Frozen):
     """Everything the hook needs; built by `load_config` and never mutated."""
 
@@ -111,6 +136,7 @@ class RouterConfig(_Frozen):
     # Longer inputs are cut (head and tail kept) before classification: cost stays bounded.
     max_chars: int = Field(4000, ge=100, le=1_000_000)
     metrics: MetricsSettings = MetricsSettings()
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @field_validator("intents")
     @classmethod

@@ -21,6 +21,7 @@ from plugins.errors import error_type
 from plugins.metrics import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import PromptError, extract_prompt
 from plugins.routing import Route, choose_route, default_route
+from router_hooks.health_gate import HealthGate
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class AgentRouterHook(CustomLogger):
         deployments: DeploymentLookup,
         aliases: AliasLookup,
         clock: Callable[[], float] = time.monotonic,
+        health: HealthGate | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -51,6 +53,7 @@ class AgentRouterHook(CustomLogger):
         self._deployments = deployments
         self._aliases = aliases
         self._clock = clock
+        self.health = health
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -88,13 +91,27 @@ class AgentRouterHook(CustomLogger):
             logger.exception("agent-router: classification failed; routing to the default model")
             self.metrics.error(self.config.default_model, "classifier")
             route, top, margin = default_route(self.config), [], 0.0
-        data["model"] = route.model
+        data["model"] = await self._available(route.model)
         metadata = data.get("metadata")
         if not isinstance(metadata, dict):
             metadata = data["metadata"] = {}
         metadata[META_KEY] = _route_metadata(route, top, margin, self.classifier.kind, started)
         logger.debug("agent-router: routed to %s (%s, %.2f)", route.model, route.intent, route.confidence)
         return data
+
+    async def _available(self, model: str) -> str:
+        """`model`, or the first available model of its fallback chain when it is unhealthy."""
+        if self.health is None:
+            return model
+        try:
+            return await self.health.reroute(model)
+        except Exception:
+            logger.exception("agent-router: health check failed; keeping %s", model)
+            return model
+
+    def _observe(self, model: str, error: str | None) -> None:
+        if self.health is not None:
+            self.health.observe(model, error)
 
     # -- response header -------------------------------------------------------------------
 
@@ -140,6 +157,7 @@ class AgentRouterHook(CustomLogger):
             model = _model_group(kwargs)
             if model not in self.metrics.models:
                 return  # background health checks have no model group; other groups are not ours
+            self._observe(model, None)
             meta = _route_of(_litellm_metadata(kwargs))
             if meta is None:
                 self.metrics.served(model, model, DIRECT_INTENT, _elapsed(start_time, end_time))
@@ -163,7 +181,9 @@ class AgentRouterHook(CustomLogger):
             metadata = request_data.get("metadata")
             model = metadata.get("model_group") if isinstance(metadata, Mapping) else None
             if model in self.metrics.models:
-                self.metrics.error(model, error_type(exception))
+                kind = error_type(exception)
+                self.metrics.error(model, kind)
+                self._observe(model, kind)
         except Exception:
             logger.exception("agent-router: failure metrics failed")
 
@@ -182,7 +202,20 @@ class AgentRouterHook(CustomLogger):
                 self.metrics.failed(request_data["model"], DIRECT_INTENT)
         except Exception:
             logger.exception("agent-router: failure accounting failed")
-        return unknown_key_without_database(original_exception)
+            meta = None
+        return unknown_key_without_database(original_exception) or self._outage_error(meta)
+
+    def _outage_error(self, meta: Mapping[str, Any] | None) -> HTTPException | None:
+        """Every model of the chain unhealthy: say so, instead of the last backend's error."""
+        try:
+            message = self.health.outage_message(meta["primary"]) if meta and self.health else None
+        except Exception:
+            logger.exception("agent-router: outage check failed")
+            return None
+        if message is None:
+            return None
+        return HTTPException(status_code=503, detail={"error": {
+            "message": message, "type": "service_unavailable", "param": None, "code": "503"}})
 
 
 def unknown_key_without_database(exc: Exception) -> HTTPException | None:

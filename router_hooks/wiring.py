@@ -11,8 +11,11 @@ from typing import Any
 from plugins.classifiers import build_classifier
 from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.fallback_window import FallbackWindow
+from plugins.health import HealthState
+from plugins.health_monitor import HealthMonitor
 from plugins.metrics import RouterMetrics
 from plugins.metrics_exporter import MetricsExporter, forget_dead_workers, start_refresher
+from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 
 logger = logging.getLogger(__name__)
@@ -74,13 +77,17 @@ def aliases() -> Mapping[str, Any]:
 def build_from_proxy(environ: Mapping[str, str] | None = None) -> AgentRouterHook:
     env = os.environ if environ is None else environ
     config = load_config(config_path(env))
+    metrics = build_metrics(config, env)
+    gate = build_health_gate(config, metrics)
     hook = AgentRouterHook(
         config=config,
         classifier=build_classifier(config),
-        metrics=build_metrics(config, env),
+        metrics=metrics,
         deployments=lookup_deployment,
         aliases=aliases,
+        health=gate,
     )
+    start_health_monitor(hook, gate)
     logger.info(
         "agent-router: %s classifier, %d intents, default model %s",
         config.classifier, len(config.intents), config.default_model,
@@ -108,3 +115,34 @@ def build_metrics(config: RouterConfig, environ: Mapping[str, str]) -> RouterMet
         exporter.start()
         _background.append(exporter)
     return metrics
+
+
+def build_health_gate(config: RouterConfig, metrics: RouterMetrics) -> HealthGate:
+    state = HealthState(
+        config.models, config.health.unhealthy_after, config.health.healthy_after,
+        on_change=metrics.health,
+    )
+    return HealthGate(state, config.health, _router)
+
+
+def start_health_monitor(hook: AgentRouterHook, gate: HealthGate) -> HealthMonitor | None:
+    """Start the monitor on the proxy's event loop and mount the operator endpoints.
+
+    LiteLLM 1.108.7 loads callbacks inside the app's lifespan start-up, on the running loop, and
+    before `llm_router` exists (the monitor reads its targets each round, so it waits). At
+    shutdown uvicorn's `asyncio.run` cancels the task; its `finally` closes the HTTP client.
+    """
+    from litellm.proxy.proxy_server import app
+
+    from router_hooks.routes import install_routes
+
+    monitor = None
+    if gate.settings.enabled:
+        monitor = HealthMonitor(gate.state, gate.settings, gate.targets)
+        try:
+            monitor.start()
+        except RuntimeError:  # no running loop: imported by a tool, not by a serving proxy
+            logger.warning("agent-router: no event loop; the health monitor is not running")
+            monitor = None
+    install_routes(app, hook, gate, monitor)
+    return monitor

@@ -1,0 +1,133 @@
+"""Per-model health: a small state machine fed by cheap probes and by real request outcomes.
+
+A model turns unhealthy after `unhealthy_after` consecutive failures and healthy again after
+`healthy_after` consecutive successes; one success resets the failure run and vice versa, so
+sporadic errors among successes never flip it. Every model starts healthy: the monitor can be
+wrong, and a proxy that has just started must not route traffic away on no evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["healthy", "unhealthy"]
+Source = Literal["probe", "request"]
+# Failure kinds a probe reports; request failures use plugins.metrics.ErrorType values.
+ProbeError = Literal["timeout", "connection", "http_5xx", "http_4xx", "other"]
+# Request failures that say something about the backend (not the client's request).
+BACKEND_ERRORS: Final = frozenset({"timeout", "connection", "http_5xx"})
+
+OnChange = Callable[[str, bool], None]
+
+
+@dataclass(slots=True)
+class ModelHealth:
+    """What is known about one model group. Times are wall-clock seconds (epoch)."""
+
+    status: Status = "healthy"
+    consecutive_failures: int = 0
+    consecutive_successes: int = 0
+    last_probe: float | None = None
+    latency_ms: float | None = None
+    # A fixed kind ("timeout", "connection", ...), never an upstream message.
+    last_error: str | None = None
+    last_failure_source: Source | None = None
+    changed_at: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        body = asdict(self)
+        body["last_probe"] = _iso(self.last_probe)
+        body["changed_at"] = _iso(self.changed_at)
+        return body
+
+
+class HealthState:
+    """The health of each known model; `on_change(model, healthy)` fires on every transition."""
+
+    def __init__(
+        self,
+        models: Iterable[str],
+        unhealthy_after: int,
+        healthy_after: int,
+        clock: Callable[[], float] = time.time,
+        on_change: OnChange | None = None,
+    ) -> None:
+        if unhealthy_after < 1 or healthy_after < 1:
+            raise ValueError(
+                f"unhealthy_after ({unhealthy_after}) and healthy_after ({healthy_after}) "
+                "must be >= 1"
+            )
+        self._models = {model: ModelHealth() for model in models}
+        self._unhealthy_after = unhealthy_after
+        self._healthy_after = healthy_after
+        self._clock = clock
+        self._on_change = on_change
+        if on_change is not None:
+            for model in self._models:
+                on_change(model, True)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(self._models)
+
+    def is_healthy(self, model: str) -> bool:
+        """Models the monitor does not track count as healthy: no evidence, no rerouting."""
+        health = self._models.get(model)
+        return health is None or health.status == "healthy"
+
+    def healthy_models(self) -> list[str]:
+        return [m for m, h in self._models.items() if h.status == "healthy"]
+
+    def snapshot(self) -> dict[str, ModelHealth]:
+        return {model: replace(health) for model, health in self._models.items()}
+
+    def record_success(self, model: str, latency_ms: float | None = None,
+                       source: Source = "probe") -> None:
+        health = self._models.get(model)
+        if health is None:
+            return
+        if source == "probe":
+            health.last_probe = self._clock()
+            health.latency_ms = latency_ms
+        health.consecutive_failures = 0
+        health.consecutive_successes += 1
+        if health.status == "unhealthy" and health.consecutive_successes >= self._healthy_after:
+            self._change(model, health, "healthy")
+
+    def record_failure(self, model: str, error: str, latency_ms: float | None = None,
+                       source: Source = "probe") -> None:
+        health = self._models.get(model)
+        if health is None:
+            return
+        if source == "probe":
+            health.last_probe = self._clock()
+            health.latency_ms = latency_ms
+        health.last_error = error
+        health.last_failure_source = source
+        health.consecutive_successes = 0
+        health.consecutive_failures += 1
+        if health.status == "healthy" and health.consecutive_failures >= self._unhealthy_after:
+            self._change(model, health, "unhealthy")
+
+    def _change(self, model: str, health: ModelHealth, status: Status) -> None:
+        health.status = status
+        health.changed_at = self._clock()
+        logger.warning(
+            "agent-router: model %s is now %s (last error: %s, from %s)",
+            model, status, health.last_error, health.last_failure_source,
+        )
+        if self._on_change is not None:
+            self._on_change(model, status == "healthy")
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,128 @@
+"""Health-aware routing inside the proxy: our monitor's state joined with LiteLLM's cooldowns.
+
+A model group is *available* when the monitor sees it healthy and LiteLLM has not cooled down
+every one of its deployments. Cooldowns live in `llm_router.cooldown_cache`, which LiteLLM
+(1.108.7) keeps in Redis when `router_settings` has Redis options: what one replica learns from
+real failures is seen by every other replica, without a second sharing mechanism of ours.
+The fallback chains are LiteLLM's own (`llm_router.fallbacks`), read per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from plugins.config import HealthSettings
+from plugins.failover import fallback_chains, first_available
+from plugins.health import BACKEND_ERRORS, HealthState
+from plugins.health_monitor import health_url
+
+logger = logging.getLogger(__name__)
+
+RouterLookup = Callable[[], Any]
+
+
+class HealthGate:
+    def __init__(
+        self,
+        state: HealthState,
+        settings: HealthSettings,
+        router: RouterLookup,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.state = state
+        self.settings = settings
+        self._router = router
+        self._wall_clock = wall_clock
+
+    # -- LiteLLM's view --------------------------------------------------------------------
+
+    def chains(self) -> dict[str, tuple[str, ...]]:
+        router = self._router()
+        return fallback_chains(getattr(router, "fallbacks", None) if router is not None else None)
+
+    def deployments(self) -> list[Mapping[str, Any]]:
+        router = self._router()
+        model_list = getattr(router, "model_list", None) if router is not None else None
+        return [d for d in model_list or [] if isinstance(d, Mapping)]
+
+    def targets(self) -> dict[str, list[str]]:
+        """model group -> health URLs of its deployments that have an `api_base` to probe."""
+        targets: dict[str, list[str]] = {}
+        for deployment in self.deployments():
+            group = deployment.get("model_name")
+            params = deployment.get("litellm_params") or {}
+            api_base = params.get("api_base") if isinstance(params, Mapping) else None
+            if isinstance(group, str) and isinstance(api_base, str) and api_base:
+                url = health_url(api_base, self.settings.path)
+                if url not in targets.setdefault(group, []):
+                    targets[group].append(url)
+        return targets
+
+    async def cooldowns(self, models: Iterable[str]) -> dict[str, float]:
+        """Groups whose every deployment is cooling down -> seconds left (longest)."""
+        router = self._router()
+        cache = getattr(router, "cooldown_cache", None) if router is not None else None
+        if cache is None:
+            return {}
+        wanted = set(models)
+        ids_by_group: dict[str, list[str]] = {}
+        for deployment in self.deployments():
+            group = deployment.get("model_name")
+            info = deployment.get("model_info") or {}
+            model_id = info.get("id") if isinstance(info, Mapping) else None
+            if isinstance(group, str) and group in wanted and isinstance(model_id, str):
+                ids_by_group.setdefault(group, []).append(model_id)
+        all_ids = [i for ids in ids_by_group.values() for i in ids]
+        if not all_ids:
+            return {}
+        active = dict(await cache.async_get_active_cooldowns(all_ids, parent_otel_span=None))
+        now = self._wall_clock()
+        cooled: dict[str, float] = {}
+        for group, ids in ids_by_group.items():
+            if ids and all(i in active for i in ids):
+                cooled[group] = max(_remaining(active[i], now) for i in ids)
+        return cooled
+
+    # -- what the hook asks ----------------------------------------------------------------
+
+    async def reroute(self, model: str) -> str:
+        """The model that should serve a request routed to `model`, right now."""
+        chain = self.chains().get(model, ())
+        if self.state.is_healthy(model) and not await self.cooldowns([model]):
+            return model  # the common case: one in-memory cooldown read
+        cooled = await self.cooldowns([model, *chain])
+        target = first_available(
+            model, chain, lambda m: self.state.is_healthy(m) and m not in cooled
+        )
+        if target != model:
+            logger.debug("agent-router: %s unavailable, routed to %s", model, target)
+        return target
+
+    def observe(self, model: str, error: str | None) -> None:
+        """A real call's outcome: backend failures and successes feed the monitor's state."""
+        if error is None:
+            self.state.record_success(model, source="request")
+        elif error in BACKEND_ERRORS:
+            self.state.record_failure(model, error, source="request")
+
+    def outage_message(self, primary: str) -> str | None:
+        """A clear error when the primary and every fallback are unhealthy, else None."""
+        models = [primary, *self.chains().get(primary, ())]
+        tracked = [m for m in models if m in self.state.models]
+        if not tracked or any(self.state.is_healthy(m) for m in tracked):
+            return None
+        return (
+            "agent-router: no healthy model can serve this request: "
+            f"{', '.join(tracked)} are all unhealthy according to the health monitor; "
+            "the request was attempted anyway and failed"
+        )
+
+
+def _remaining(value: Any, now: float) -> float:
+    try:
+        return max(0.0, float(value["timestamp"]) + float(value["cooldown_time"]) - now)
+    except (KeyError, TypeError, ValueError):
+        return 0.0

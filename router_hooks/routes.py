@@ -1,0 +1,116 @@
+"""Operator endpoints on the proxy's own FastAPI app, behind the proxy's key auth.
+
+LiteLLM 1.108.7 has no API for plugin routes; adding them to `litellm.proxy.proxy_server.app`
+while callbacks load (inside the app's lifespan start-up) works, and `Depends(user_api_key_auth)`
+gives them the same key check as every other route. Neither endpoint calls a model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
+from litellm.proxy.auth.user_api_key_auth import user_api_key_auth
+
+import plugins
+from plugins.health_monitor import HealthMonitor
+from plugins.metrics import RouterMetrics
+from router_hooks.health_gate import HealthGate
+from router_hooks.hook import AgentRouterHook
+
+INFO_PATH = "/router/info"
+HEALTH_PATH = "/router/health"
+
+
+def install_routes(app: FastAPI, hook: AgentRouterHook, gate: HealthGate,
+                   monitor: HealthMonitor | None) -> None:
+    if any(getattr(r, "path", None) == INFO_PATH for r in app.router.routes):
+        return  # already installed in this process
+
+    async def router_health() -> JSONResponse:
+        models = await health_json(gate)
+        ok = any(m["status"] == "healthy" for m in models.values())
+        return JSONResponse({"models": models}, status_code=200 if ok else 503)
+
+    async def router_info() -> dict[str, Any]:
+        return await info_json(hook, gate, monitor)
+
+    auth = [Depends(user_api_key_auth)]
+    app.add_api_route(HEALTH_PATH, router_health, methods=["GET"], dependencies=auth,
+                      tags=["agent-router"], summary="Model health as the monitor sees it")
+    app.add_api_route(INFO_PATH, router_info, methods=["GET"], dependencies=auth,
+                      tags=["agent-router"], summary="Router configuration, health and counters")
+
+
+async def health_json(gate: HealthGate) -> dict[str, dict[str, Any]]:
+    cooled = await gate.cooldowns(gate.state.models)
+    probed = gate.targets()
+    return {
+        model: {
+            **health.as_json(),
+            "probed": model in probed,
+            "cooldown": {"active": model in cooled,
+                         "remaining_seconds": round(cooled.get(model, 0.0), 3)},
+        }
+        for model, health in gate.state.snapshot().items()
+    }
+
+
+async def info_json(hook: AgentRouterHook, gate: HealthGate,
+                    monitor: HealthMonitor | None) -> dict[str, Any]:
+    config = hook.config
+    thresholds = config.thresholds.model_dump()
+    chains = gate.chains()
+    return {
+        "version": plugins.__version__,
+        "classifier": hook.classifier.kind,
+        "virtual_model": config.virtual_model,
+        "default_model": config.default_model,
+        "default_intent": config.default_intent,
+        "thresholds": thresholds,
+        "intents": {
+            name: {"model": intent.model, "keywords": len(intent.keywords),
+                   "thresholds": thresholds}
+            for name, intent in config.intents.items()
+        },
+        "intent_models": {name: intent.model for name, intent in config.intents.items()},
+        "fallbacks": {model: list(chain) for model, chain in chains.items()},
+        "models": await health_json(gate),
+        "health_monitor": {
+            **config.health.model_dump(),
+            "running": monitor is not None and monitor.running,
+            "rounds": monitor.rounds if monitor is not None else 0,
+        },
+        "requests": request_counts(hook.metrics),
+    }
+
+
+def request_counts(metrics: RouterMetrics) -> dict[str, Any]:
+    """This process's counters: client requests by outcome, per model and per intent."""
+    by_model: dict[str, dict[str, int]] = {}
+    by_intent: dict[str, dict[str, int]] = {}
+    total = {"success": 0, "error": 0}
+    for labels, value in _samples(metrics.requests, "agent_router_requests_total"):
+        status = labels["status"]
+        for table, key in ((by_model, labels["model"]), (by_intent, labels["intent"])):
+            row = table.setdefault(key, {"success": 0, "error": 0})
+            row[status] = row.get(status, 0) + int(value)
+        total[status] = total.get(status, 0) + int(value)
+    fallbacks = {
+        f"{labels['from_model']}->{labels['to_model']}": int(value)
+        for labels, value in _samples(
+            metrics.fallback_requests, "agent_router_fallback_requests_total"
+        )
+    }
+    return {"total": total, "by_model": by_model, "by_intent": by_intent, "fallbacks": fallbacks}
+
+
+def _samples(metric: Any, name: str) -> list[tuple[Mapping[str, str], float]]:
+    return [
+        (sample.labels, sample.value)
+        for family in metric.collect()
+        for sample in family.samples
+        if sample.name == name
+    ]
