@@ -1,0 +1,439 @@
+"""Health state machine, monitor, failover choice and health gate: injected clock and HTTP, no sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from plugins.config import ConfigError, HealthSettings, load_config, parse_config
+from plugins.failover import fallback_chains, first_available
+from plugins.health import HealthState
+from plugins.health_monitor import HealthMonitor, health_url
+from plugins.metrics import RouterMetrics
+from router_hooks.health_gate import HealthGate
+from router_hooks.hook import AgentRouterHook
+from router_hooks.routes import health_json, info_json
+from scripts.stack import ROOT
+
+CONFIG = load_config(ROOT / "litellm_config.yaml")
+MODELS = ("llama", "qwen-coder", "deepseek-r1")
+FALLBACKS = [
+    {"qwen-coder": ["llama", "deepseek-r1"]},
+    {"deepseek-r1": ["llama", "qwen-coder"]},
+    {"llama": ["qwen-coder", "deepseek-r1"]},
+]
+BASES = {"llama": "http://127.0.0.1:8080/v1", "qwen-coder": "http://127.0.0.1:8081/v1/",
+         "deepseek-r1": "http://127.0.0.1:8082/v1"}
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeCooldowns:
+    """LiteLLM's CooldownCache surface the gate uses: deployment id -> cooldown value."""
+
+    def __init__(self) -> None:
+        self.active: dict[str, dict[str, float]] = {}
+
+    async def async_get_active_cooldowns(self, model_ids: list[str], parent_otel_span: Any) -> list[Any]:
+        return [(i, self.active[i]) for i in model_ids if i in self.active]
+
+
+class FakeRouter:
+    def __init__(self) -> None:
+        self.fallbacks = FALLBACKS
+        self.cooldown_cache = FakeCooldowns()
+        self.model_list = [
+            {"model_name": m, "litellm_params": {"api_base": BASES[m]}, "model_info": {"id": f"id-{m}"}}
+            for m in MODELS
+        ] + [{"model_name": "agent-router", "litellm_params": {"api_base": BASES["llama"]},
+              "model_info": {"id": "id-virtual"}}]
+
+
+def make_state(clock: Clock | None = None, changes: list[tuple[str, bool]] | None = None,
+               n: int = 2, m: int = 2) -> HealthState:
+    def record(model: str, healthy: bool) -> None:
+        if changes is not None:
+            changes.append((model, healthy))
+
+    return HealthState(MODELS, unhealthy_after=n, healthy_after=m, clock=clock or Clock(), on_change=record)
+
+
+def make_gate(state: HealthState, router: FakeRouter | None = None) -> tuple[HealthGate, FakeRouter]:
+    fake = router or FakeRouter()
+    return HealthGate(state, HealthSettings(), lambda: fake, wall_clock=Clock()), fake
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+# -- state machine ---------------------------------------------------------------------------
+
+
+def test_state_turns_unhealthy_after_n_failures_and_back_after_m_successes() -> None:
+    clock, changes = Clock(), []
+    state = make_state(clock, changes, n=3, m=2)
+    assert changes == [(m, True) for m in MODELS]  # the gauge starts at 1 for every model
+    changes.clear()
+    state.record_failure("qwen-coder", "connection")
+    state.record_failure("qwen-coder", "connection")
+    assert state.is_healthy("qwen-coder") and changes == []
+    clock.now += 30
+    state.record_failure("qwen-coder", "timeout")
+    assert not state.is_healthy("qwen-coder")
+    assert changes == [("qwen-coder", False)]
+    snap = state.snapshot()["qwen-coder"]
+    assert snap.consecutive_failures == 3 and snap.last_error == "timeout"
+    assert snap.changed_at == clock.now and snap.last_probe == clock.now
+    state.record_success("qwen-coder", latency_ms=4.0)
+    assert not state.is_healthy("qwen-coder")
+    state.record_success("qwen-coder", latency_ms=3.0)
+    assert state.is_healthy("qwen-coder") and changes[-1] == ("qwen-coder", True)
+    assert state.snapshot()["qwen-coder"].consecutive_failures == 0
+    assert state.healthy_models() == list(MODELS)
+
+
+def test_a_success_interrupts_a_failure_run() -> None:
+    state = make_state(n=2)
+    for _ in range(5):
+        state.record_failure("llama", "http_5xx")
+        state.record_success("llama", 1.0)
+    assert state.is_healthy("llama")
+
+
+def test_request_outcomes_feed_the_same_state_without_touching_probe_fields() -> None:
+    state = make_state(n=2)
+    state.record_failure("deepseek-r1", "connection", source="request")
+    state.record_failure("deepseek-r1", "connection", source="request")
+    snap = state.snapshot()["deepseek-r1"]
+    assert snap.status == "unhealthy" and snap.last_failure_source == "request"
+    assert snap.last_probe is None and snap.latency_ms is None
+
+
+def test_unknown_models_count_as_healthy_and_are_not_tracked() -> None:
+    state = make_state()
+    state.record_failure("gpt-4o", "connection")
+    assert state.is_healthy("gpt-4o") and "gpt-4o" not in state.snapshot()
+
+
+def test_state_rejects_zero_thresholds() -> None:
+    with pytest.raises(ValueError, match="unhealthy_after"):
+        HealthState(MODELS, unhealthy_after=0, healthy_after=1)
+
+
+def test_snapshot_json_has_the_documented_fields() -> None:
+    state = make_state(Clock(1_800_000_000.0))
+    state.record_success("llama", 2.5)
+    body = state.snapshot()["llama"].as_json()
+    assert body["status"] == "healthy" and body["latency_ms"] == 2.5
+    assert body["last_probe"] == "2027-01-15T08:00:00.000+00:00"
+    assert body["consecutive_failures"] == 0
+
+
+# -- config ------------------------------------------------------------------------------
+
+
+def test_health_section_is_optional_with_defaults() -> None:
+    document = {"agent_router": {"default_model": "llama", "intents": {"general": {"model": "llama"}}}}
+    defaults = parse_config(document).health
+    assert (defaults.interval_seconds, defaults.timeout_seconds) == (30.0, 2.0)
+    assert (defaults.unhealthy_after, defaults.healthy_after, defaults.path) == (2, 2, "/health")
+    assert CONFIG.health.interval_seconds == 30.0  # what the shipped YAML says
+
+
+@pytest.mark.parametrize(("field", "value"), [("interval_seconds", 0), ("timeout_seconds", -1),
+                                              ("unhealthy_after", 0), ("path", "health"), ("jitter", 1)])
+def test_bad_health_settings_name_the_field(field: str, value: Any) -> None:
+    document = {"agent_router": {"default_model": "llama", "intents": {"general": {"model": "llama"}},
+                                 "health": {field: value}}}
+    with pytest.raises(ConfigError, match=rf"agent_router\.health\.{field}"):
+        parse_config(document, "test.yaml")
+
+
+# -- monitor -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("base", "url"), [
+    ("http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/health"),
+    ("http://127.0.0.1:8080/v1/", "http://127.0.0.1:8080/health"),
+    ("http://h:9000", "http://h:9000/health"),
+    ("https://gw.example/team/v1", "https://gw.example/team/health"),
+])
+def test_health_url_is_at_the_server_root(base: str, url: str) -> None:
+    assert health_url(base) == url
+
+
+def make_monitor(handler: Any, targets: dict[str, Sequence[str]], state: HealthState,
+                 clock: Clock | None = None, **settings: Any) -> HealthMonitor:
+    return HealthMonitor(state, HealthSettings(**settings), lambda: targets,
+                         transport=httpx.MockTransport(handler), clock=clock or Clock(0.0))
+
+
+def test_probe_round_feeds_successes_and_each_failure_kind() -> None:
+    clock = Clock(0.0)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        port = request.url.port
+        if port == 8081:
+            raise httpx.ConnectError("refused", request=request)
+        if port == 8082:
+            return httpx.Response(503)
+        clock.now += 0.004  # the "server" takes 4 ms
+        return httpx.Response(200)
+
+    state = make_state(n=1)
+    targets = {m: [health_url(BASES[m])] for m in MODELS}
+    run(make_monitor(handler, targets, state, clock).probe_once())
+    snap = state.snapshot()
+    assert sorted(seen) == sorted(targets[m][0] for m in MODELS)
+    assert snap["llama"].status == "healthy" and snap["llama"].latency_ms == pytest.approx(4.0)
+    assert (snap["qwen-coder"].status, snap["qwen-coder"].last_error) == ("unhealthy", "connection")
+    assert (snap["deepseek-r1"].status, snap["deepseek-r1"].last_error) == ("unhealthy", "http_5xx")
+
+
+def test_probe_timeout_is_a_failure() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    state = make_state(n=1)
+    run(make_monitor(handler, {"llama": ["http://x/health"]}, state, timeout_seconds=0.1).probe_once())
+    assert state.snapshot()["llama"].last_error == "timeout"
+
+
+def test_a_model_passes_when_any_of_its_deployments_answers() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200 if request.url.host == "b" else 500)
+
+    state = make_state(n=1)
+    run(make_monitor(handler, {"llama": ["http://a/health", "http://b/health"]}, state).probe_once())
+    assert state.is_healthy("llama")
+
+
+def test_run_probes_every_interval_until_stopped_and_closes_its_client() -> None:
+    clock, sleeps = Clock(0.0), []
+
+    async def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.now += seconds
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        clock.now += 0.5  # each round takes half a second of probing
+        return httpx.Response(500)
+
+    state = make_state(n=3)
+    monitor = HealthMonitor(state, HealthSettings(interval_seconds=5.0), lambda: {"llama": ["http://a/health"]},
+                            transport=httpx.MockTransport(handler), clock=clock, sleep=fake_sleep)
+    run(monitor.run(max_rounds=3))
+    assert monitor.rounds == 3 and sleeps == [4.5, 4.5, 4.5]
+    assert not state.is_healthy("llama")
+    assert monitor._client is None
+
+
+def test_monitor_waits_while_there_are_no_targets_and_survives_a_broken_round() -> None:
+    calls = 0
+
+    def targets() -> dict[str, list[str]]:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("router reloading")
+        return {}
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    monitor = HealthMonitor(make_state(), HealthSettings(), targets, sleep=no_sleep)
+    run(monitor.run(max_rounds=1))  # round 1: nothing to probe; round 2 raises and is counted
+    assert calls == 2 and monitor.rounds == 1
+
+
+def test_start_and_stop_on_a_running_loop() -> None:
+    async def scenario() -> tuple[bool, bool]:
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200)
+
+        monitor = make_monitor(handler, {"llama": ["http://a/health"]}, make_state(), interval_seconds=3600)
+        first = monitor.start()
+        assert monitor.start() is first  # idempotent: one monitor per process
+        await asyncio.sleep(0)
+        running = monitor.running
+        await monitor.stop()
+        return running, monitor.running
+
+    assert run(scenario()) == (True, False)
+
+
+# -- failover policy ---------------------------------------------------------------------
+
+
+def test_fallback_chains_from_litellm_settings() -> None:
+    chains = fallback_chains([*FALLBACKS, "junk", {"x": "not-a-list"}, {"qwen-coder": ["ignored"]}])
+    assert chains["qwen-coder"] == ("llama", "deepseek-r1") and "x" not in chains
+    assert fallback_chains(None) == {}
+
+
+def test_first_available() -> None:
+    chain = ("llama", "deepseek-r1")
+    assert first_available("qwen-coder", chain, lambda m: True) == "qwen-coder"
+    assert first_available("qwen-coder", chain, lambda m: m != "qwen-coder") == "llama"
+    assert first_available("qwen-coder", chain, lambda m: m == "deepseek-r1") == "deepseek-r1"
+    assert first_available("qwen-coder", chain, lambda m: False) == "qwen-coder"  # attempt anyway
+
+
+# -- the gate: monitor state + LiteLLM cooldowns ---------------------------------------------
+
+
+def test_gate_reroutes_around_an_unhealthy_primary_and_back() -> None:
+    state = make_state(n=1, m=1)
+    gate, _ = make_gate(state)
+    assert run(gate.reroute("qwen-coder")) == "qwen-coder"
+    state.record_failure("qwen-coder", "connection")
+    assert run(gate.reroute("qwen-coder")) == "llama"
+    state.record_failure("llama", "connection")
+    assert run(gate.reroute("qwen-coder")) == "deepseek-r1"
+    state.record_success("qwen-coder", 1.0)
+    assert run(gate.reroute("qwen-coder")) == "qwen-coder"
+
+
+def test_gate_treats_a_cooled_down_group_as_unavailable() -> None:
+    gate, router = make_gate(make_state())
+    router.cooldown_cache.active["id-qwen-coder"] = {"timestamp": Clock().now - 10, "cooldown_time": 30}
+    assert run(gate.reroute("qwen-coder")) == "llama"
+    assert run(gate.cooldowns(MODELS)) == {"qwen-coder": 20.0}
+
+
+def test_gate_targets_skip_deployments_without_api_base() -> None:
+    router = FakeRouter()
+    router.model_list.append({"model_name": "cloud", "litellm_params": {"model": "openai/gpt-4o"}})
+    gate, _ = make_gate(make_state(), router)
+    targets = gate.targets()
+    assert targets["qwen-coder"] == ["http://127.0.0.1:8081/health"]
+    assert targets["agent-router"] == ["http://127.0.0.1:8080/health"] and "cloud" not in targets
+
+
+def test_gate_counts_only_backend_failures() -> None:
+    state = make_state(n=1)
+    gate, _ = make_gate(state)
+    gate.observe("llama", "http_4xx")
+    gate.observe("llama", "rate_limit")
+    assert state.is_healthy("llama")
+    gate.observe("llama", "http_5xx")
+    assert not state.is_healthy("llama")
+
+
+def test_outage_message_only_when_the_whole_chain_is_unhealthy() -> None:
+    state = make_state(n=1)
+    gate, _ = make_gate(state)
+    state.record_failure("qwen-coder", "connection")
+    state.record_failure("llama", "connection")
+    assert gate.outage_message("qwen-coder") is None
+    state.record_failure("deepseek-r1", "connection")
+    message = gate.outage_message("qwen-coder")
+    assert message is not None and "qwen-coder, llama, deepseek-r1" in message
+    assert run(gate.reroute("qwen-coder")) == "qwen-coder"  # still attempted
+
+
+# -- through the hook --------------------------------------------------------------------
+
+
+class ConnectionFailure(Exception):
+    """Stands in for litellm.APIConnectionError (matched by class name)."""
+
+
+ConnectionFailure.__name__ = "APIConnectionError"
+
+
+def make_hook(state: HealthState) -> tuple[AgentRouterHook, FakeRouter, CollectorRegistry]:
+    from plugins.classifier_keyword import KeywordClassifier
+
+    registry = CollectorRegistry()
+    gate, router = make_gate(state)
+    hook = AgentRouterHook(
+        config=CONFIG, classifier=KeywordClassifier.from_config(CONFIG),
+        metrics=RouterMetrics(CONFIG.models, CONFIG.intents, registry=registry),
+        deployments=lambda model_id: None, aliases=lambda: {}, health=gate,
+    )
+    return hook, router, registry
+
+
+CODE = {"model": "agent-router", "messages": [{"role": "user", "content": "fix this python function bug"}]}
+
+
+def test_hook_sends_an_unhealthy_intent_straight_to_its_fallback() -> None:
+    state = make_state(n=1)
+    hook, _, _ = make_hook(state)
+    routed = run(hook.async_pre_call_hook(None, None, dict(CODE), "acompletion"))
+    assert routed["model"] == "qwen-coder"
+    state.record_failure("qwen-coder", "connection")
+    routed = run(hook.async_pre_call_hook(None, None, dict(CODE), "acompletion"))
+    assert routed["model"] == "llama"
+    assert routed["metadata"]["agent_router"]["primary"] == "qwen-coder"
+
+
+def test_hook_failure_events_mark_a_model_unhealthy() -> None:
+    state = make_state(n=2)
+    hook, _, registry = make_hook(state)
+    event = {"standard_logging_object": {"model_group": "deepseek-r1"}, "exception": ConnectionFailure()}
+    run(hook.async_log_failure_event(event, None, None, None))
+    assert state.is_healthy("deepseek-r1")
+    run(hook.async_log_failure_event(event, None, None, None))
+    assert not state.is_healthy("deepseek-r1")
+    assert registry.get_sample_value(
+        "agent_router_errors_total", {"model": "deepseek-r1", "error_type": "connection"}) == 2.0
+
+
+def test_hook_turns_a_total_outage_into_a_clear_503() -> None:
+    state = make_state(n=1)
+    hook, _, _ = make_hook(state)
+    routed = run(hook.async_pre_call_hook(None, None, dict(CODE), "acompletion"))
+    assert run(hook.async_post_call_failure_hook(routed, RuntimeError("x"), None)) is None
+    for model in MODELS:
+        state.record_failure(model, "connection")
+    error = run(hook.async_post_call_failure_hook(routed, RuntimeError("x"), None))
+    assert error is not None and error.status_code == 503
+    assert "all unhealthy" in error.detail["error"]["message"]
+
+
+def test_gauge_follows_the_state_when_wired_to_metrics() -> None:
+    registry = CollectorRegistry()
+    metrics = RouterMetrics(CONFIG.models, CONFIG.intents, registry=registry)
+    state = HealthState(CONFIG.models, 1, 1, on_change=metrics.health)
+    assert registry.get_sample_value("agent_router_model_health", {"model": "qwen-coder"}) == 1.0
+    state.record_failure("qwen-coder", "connection")
+    assert registry.get_sample_value("agent_router_model_health", {"model": "qwen-coder"}) == 0.0
+
+
+# -- endpoint bodies ---------------------------------------------------------------------
+
+
+def test_health_and_info_bodies() -> None:
+    state = make_state(n=1)
+    hook, router, _ = make_hook(state)
+    assert hook.health is not None
+    state.record_failure("deepseek-r1", "connection")
+    router.cooldown_cache.active["id-deepseek-r1"] = {"timestamp": Clock().now, "cooldown_time": 30}
+    models = run(health_json(hook.health))
+    assert set(models) == set(MODELS)
+    assert models["deepseek-r1"]["status"] == "unhealthy"
+    assert models["deepseek-r1"]["cooldown"] == {"active": True, "remaining_seconds": 30.0}
+    assert {"status", "last_probe", "latency_ms", "consecutive_failures"} <= set(models["llama"])
+    info = run(info_json(hook, hook.health, None))
+    assert info["classifier"] == "keyword" and info["version"]
+    assert info["intent_models"] == {"code": "qwen-coder", "reasoning": "deepseek-r1", "general": "llama"}
+    assert info["intents"]["code"]["keywords"] == len(CONFIG.intents["code"].keywords)
+    assert info["fallbacks"]["qwen-coder"] == ["llama", "deepseek-r1"]
+    assert info["requests"]["total"] == {"success": 0, "error": 0}
+    assert info["health_monitor"]["running"] is False
