@@ -386,10 +386,10 @@ def test_hook_sends_an_unhealthy_intent_straight_to_its_fallback() -> None:
 def test_hook_failure_events_mark_a_model_unhealthy() -> None:
     state = make_state(n=2)
     hook, _, registry = make_hook(state)
-    event = {"standard_logging_object": {"model_group": "deepseek-r1"}, "exception": ConnectionFailure()}
-    run(hook.async_log_failure_event(event, None, None, None))
+    attempt = {"metadata": {"model_group": "deepseek-r1"}}  # one failed deployment attempt
+    run(hook.async_post_call_failure_deployment_hook(attempt, ConnectionFailure(), None))
     assert state.is_healthy("deepseek-r1")
-    run(hook.async_log_failure_event(event, None, None, None))
+    run(hook.async_post_call_failure_deployment_hook(attempt, ConnectionFailure(), None))
     assert not state.is_healthy("deepseek-r1")
     assert registry.get_sample_value(
         "agent_router_errors_total", {"model": "deepseek-r1", "error_type": "connection"}) == 2.0
