@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 # model group -> the health URLs of its deployments
 Targets = Callable[[], Mapping[str, Sequence[str]]]
+# One URL's probe: (None, latency in ms) when it answered 2xx, else (the failure kind, latency or None).
+Outcome = tuple[ProbeError | None, float | None]
+# Receives every URL's outcome after each round (e.g. to publish them to LiteLLM's router).
+OnRound = Callable[[Mapping[str, Outcome]], Awaitable[None]]
 
 
 def health_url(api_base: str, path: str = "/health") -> str:
@@ -43,6 +47,7 @@ class HealthMonitor:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_round: OnRound | None = None,
     ) -> None:
         self.state = state
         self.settings = settings
@@ -50,24 +55,32 @@ class HealthMonitor:
         self._transport = transport
         self._clock = clock
         self._sleep = sleep
+        self._on_round = on_round
         self._client: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
         self.rounds = 0
 
     async def probe_once(self) -> None:
-        """One round: every model's deployments probed concurrently, results fed to the state."""
-        targets = {m: list(urls) for m, urls in self._targets().items() if m in self.state.models}
-        if not targets:
+        """One round: every distinct URL probed once, concurrently; results fed to the state."""
+        targets = self._targets()
+        tracked = {m: list(urls) for m, urls in targets.items() if m in self.state.models}
+        # Untracked groups (the virtual model) are probed only for `on_round`; a URL shared by
+        # several groups is probed once.
+        wanted = targets if self._on_round is not None else tracked
+        urls = list(dict.fromkeys(url for group in wanted.values() for url in group))
+        if not urls:
             return
         client = self._http()
-        results = await asyncio.gather(
-            *(self._probe_model(client, urls) for urls in targets.values())
-        )
-        for model, (error, latency_ms) in zip(targets, results, strict=True):
+        outcomes = dict(zip(urls, await asyncio.gather(*(self._probe_url(client, u) for u in urls)),
+                            strict=True))
+        for model, model_urls in tracked.items():
+            error, latency_ms = best_of([outcomes[url] for url in model_urls])
             if error is None:
                 self.state.record_success(model, latency_ms)
             else:
                 self.state.record_failure(model, error, latency_ms)
+        if self._on_round is not None:
+            await self._on_round(outcomes)
         self.rounds += 1
 
     async def run(self, max_rounds: int | None = None) -> None:
@@ -125,19 +138,7 @@ class HealthMonitor:
         if client is not None:
             await client.aclose()
 
-    async def _probe_model(
-        self, client: httpx.AsyncClient, urls: Sequence[str]
-    ) -> tuple[ProbeError | None, float | None]:
-        """(None, fastest latency) when any deployment is up, else (an error kind, None)."""
-        outcomes = await asyncio.gather(*(self._probe_url(client, url) for url in urls))
-        latencies = [ms for error, ms in outcomes if error is None and ms is not None]
-        if latencies:
-            return None, min(latencies)
-        return (outcomes[0][0] if outcomes else "other"), None
-
-    async def _probe_url(
-        self, client: httpx.AsyncClient, url: str
-    ) -> tuple[ProbeError | None, float | None]:
+    async def _probe_url(self, client: httpx.AsyncClient, url: str) -> Outcome:
         started = self._clock()
         try:
             response = await client.get(url)
@@ -151,3 +152,11 @@ class HealthMonitor:
         if response.status_code >= 500:
             return "http_5xx", latency_ms
         return ("http_4xx" if response.status_code >= 400 else "other"), latency_ms
+
+
+def best_of(outcomes: Sequence[Outcome]) -> Outcome:
+    """A model group passes when any deployment does (fastest latency); else the first failure."""
+    latencies = [ms for error, ms in outcomes if error is None and ms is not None]
+    if latencies:
+        return None, min(latencies)
+    return (outcomes[0][0] or "other", None) if outcomes else ("other", None)

@@ -5,10 +5,16 @@ every one of its deployments. Cooldowns live in `llm_router.cooldown_cache`, whi
 (1.108.7) keeps in Redis when `router_settings` has Redis options: what one replica learns from
 real failures is seen by every other replica, without a second sharing mechanism of ours.
 The fallback chains are LiteLLM's own (`llm_router.fallbacks`), read per request.
+
+With `router_settings.enable_health_check_routing: true` the probe results are also written, per
+deployment, into LiteLLM's `health_state_cache`, the state its router uses to skip unhealthy
+deployments *within* a group: our cheap probe replaces the real completions that LiteLLM's own
+background health checks would send.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -17,7 +23,7 @@ from typing import Any
 from plugins.config import HealthSettings
 from plugins.failover import fallback_chains, first_available
 from plugins.health import BACKEND_ERRORS, HealthState
-from plugins.health_monitor import health_url
+from plugins.health_monitor import Outcome, health_url
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +91,30 @@ class HealthGate:
             if ids and all(i in active for i in ids):
                 cooled[group] = max(_remaining(active[i], now) for i in ids)
         return cooled
+
+    async def publish(self, outcomes: Mapping[str, Outcome]) -> None:
+        """Probe results -> LiteLLM's per-deployment health state, when the router uses it."""
+        router = self._router()
+        cache = getattr(router, "health_state_cache", None) if router is not None else None
+        if cache is None or getattr(router, "enable_health_check_routing", False) is not True:
+            return
+        now = self._wall_clock()
+        states: dict[str, dict[str, Any]] = {}
+        for deployment in self.deployments():
+            params = deployment.get("litellm_params") or {}
+            info = deployment.get("model_info") or {}
+            api_base = params.get("api_base") if isinstance(params, Mapping) else None
+            model_id = info.get("id") if isinstance(info, Mapping) else None
+            if not isinstance(api_base, str) or not isinstance(model_id, str):
+                continue
+            outcome = outcomes.get(health_url(api_base, self.settings.path))
+            if outcome is not None:
+                error = outcome[0]
+                states[model_id] = {"is_healthy": error is None, "timestamp": now,
+                                    "reason": error or ""}
+        if states:
+            # LiteLLM 1.108.7's setter is synchronous (and reads/writes Redis when configured).
+            await asyncio.to_thread(cache.set_deployment_health_states, states)
 
     # -- what the hook asks ----------------------------------------------------------------
 

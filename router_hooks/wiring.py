@@ -138,7 +138,7 @@ def start_health_monitor(hook: AgentRouterHook, gate: HealthGate) -> HealthMonit
 
     monitor = None
     if gate.settings.enabled:
-        monitor = HealthMonitor(gate.state, gate.settings, gate.targets)
+        monitor = HealthMonitor(gate.state, gate.settings, gate.targets, on_round=gate.publish)
         try:
             monitor.start()
         except RuntimeError:  # no running loop: imported by a tool, not by a serving proxy

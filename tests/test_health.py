@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -49,10 +49,22 @@ class FakeCooldowns:
         return [(i, self.active[i]) for i in model_ids if i in self.active]
 
 
+class FakeHealthStateCache:
+    """LiteLLM's DeploymentHealthCache setter (synchronous in 1.108.7)."""
+
+    def __init__(self) -> None:
+        self.writes: list[dict[str, Any]] = []
+
+    def set_deployment_health_states(self, states: dict[str, Any]) -> None:
+        self.writes.append(states)
+
+
 class FakeRouter:
     def __init__(self) -> None:
         self.fallbacks = FALLBACKS
         self.cooldown_cache = FakeCooldowns()
+        self.health_state_cache = FakeHealthStateCache()
+        self.enable_health_check_routing = False
         self.model_list = [
             {"model_name": m, "litellm_params": {"api_base": BASES[m]}, "model_info": {"id": f"id-{m}"}}
             for m in MODELS
@@ -222,6 +234,26 @@ def test_a_model_passes_when_any_of_its_deployments_answers() -> None:
     assert state.is_healthy("llama")
 
 
+def test_a_url_shared_by_groups_is_probed_once_and_every_outcome_is_reported() -> None:
+    seen: list[str] = []
+    reported: list[Mapping[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200)
+
+    async def on_round(outcomes: Mapping[str, Any]) -> None:
+        reported.append(outcomes)
+
+    # "agent-router" is not tracked (not in the state) but shares llama's backend.
+    targets = {"llama": ["http://a/health"], "agent-router": ["http://a/health"], "qwen-coder": ["http://b/health"]}
+    monitor = HealthMonitor(make_state(), HealthSettings(), lambda: targets,
+                            transport=httpx.MockTransport(handler), clock=Clock(0.0), on_round=on_round)
+    run(monitor.probe_once())
+    assert sorted(seen) == ["http://a/health", "http://b/health"]
+    assert reported == [{"http://a/health": (None, 0.0), "http://b/health": (None, 0.0)}]
+
+
 def test_run_probes_every_interval_until_stopped_and_closes_its_client() -> None:
     clock, sleeps = Clock(0.0), []
 
@@ -322,6 +354,19 @@ def test_gate_targets_skip_deployments_without_api_base() -> None:
     targets = gate.targets()
     assert targets["qwen-coder"] == ["http://127.0.0.1:8081/health"]
     assert targets["agent-router"] == ["http://127.0.0.1:8080/health"] and "cloud" not in targets
+
+
+def test_gate_publishes_probe_results_per_deployment_only_when_litellm_uses_them() -> None:
+    gate, router = make_gate(make_state())
+    outcomes = {"http://127.0.0.1:8080/health": (None, 2.0), "http://127.0.0.1:8081/health": ("connection", None)}
+    run(gate.publish(outcomes))
+    assert router.health_state_cache.writes == []  # enable_health_check_routing is off
+    router.enable_health_check_routing = True
+    run(gate.publish(outcomes))
+    (written,) = router.health_state_cache.writes
+    assert written["id-qwen-coder"] == {"is_healthy": False, "timestamp": Clock().now, "reason": "connection"}
+    assert written["id-llama"]["is_healthy"] is True and written["id-virtual"]["is_healthy"] is True
+    assert "id-deepseek-r1" not in written  # not probed this round
 
 
 def test_gate_counts_only_backend_failures() -> None:

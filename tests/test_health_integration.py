@@ -125,7 +125,9 @@ def test_router_info_json(health_proxy: Proxy) -> None:
     assert {m: info["models"][m]["status"] for m in MODELS} == dict.fromkeys(MODELS, "healthy")
     assert info["models"]["llama"]["cooldown"]["active"] is False
     assert info["health_monitor"]["running"] is True and info["health_monitor"]["interval_seconds"] == 1.0
-    assert info["requests"]["by_intent"]["code"]["success"] >= 1
+    # Success events are logged after the response is sent: give the counter a moment.
+    wait_for(lambda: health_proxy.client.get("/router/info").json()["requests"]["by_intent"]["code"]["success"] >= 1,
+             10, "counted")
 
 
 def test_model_capabilities_are_listed(health_proxy: Proxy) -> None:
@@ -289,3 +291,42 @@ def test_replicas_share_what_they_learn_through_redis(
         qwen.fault.mode = "pass"
         second.stop()
         first.stop()
+
+
+# -- LiteLLM's own within-group health routing, fed by our probes ------------------------------
+
+
+def test_probe_results_steer_litellm_within_a_group(
+    healthy_backends: dict[str, Backend], log_dir: Path, tmp_path: Path
+) -> None:
+    """A second qwen-coder deployment (on another backend) and `enable_health_check_routing`:
+    once our probe sees the first deployment down, LiteLLM itself stops picking it."""
+    qwen, spare = healthy_backends["qwen-coder"], healthy_backends["deepseek-r1"]
+    config = derived_config(tmp_path, "two-deployments", HEALTH, {"enable_health_check_routing": True})
+    document = yaml.safe_load(config.read_text())
+    document["model_list"].append({
+        "model_name": "qwen-coder",
+        "litellm_params": {"model": f"openai/{spare.served_model}", "api_base": spare.fault.api_base,
+                           "api_key": "none", "max_tokens": 8},
+        "model_info": {"access_groups": ["agent-router-models"]},
+    })
+    config.write_text(yaml.safe_dump(document, sort_keys=False))
+    proxy = launch_proxy(healthy_backends, log_dir, config=config, name="litellm-health-group")
+    try:
+        rounds = proxy.client.get("/router/info").json()["health_monitor"]["rounds"]
+        qwen.fault.mode = "close"  # probes and requests to the first deployment are dropped
+        wait_for(lambda: proxy.client.get("/router/info").json()["health_monitor"]["rounds"] >= rounds + 2,
+                 30, "probed twice")
+        # The group stays healthy (one deployment answers): our hook keeps routing code to it.
+        assert status(proxy, "qwen-coder") == "healthy"
+        before = qwen.fault.count("/v1/chat/completions")
+        bases = set()
+        for _ in range(20):
+            resp = proxy.chat(CODE, model="qwen-coder")
+            assert resp.status_code == 200, resp.text
+            bases.add(resp.headers["x-litellm-model-api-base"])
+        assert bases == {spare.fault.api_base}
+        assert qwen.fault.count("/v1/chat/completions") == before
+    finally:
+        qwen.fault.mode = "pass"
+        proxy.stop()
