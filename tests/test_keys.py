@@ -25,6 +25,7 @@ ACCESS_GROUP = "agent-router-models"
 GROUP_KEY = "sk-test-group-key"  # models: [agent-router-models], as docs/DEPLOYMENT.md advises
 ROUTER_KEY = "sk-test-router-key"  # models: [agent-router]
 CODE = "Write a Python function that parses a CSV file and fix this bug: ```x = [1,2```"
+REASONING = "Solve step by step: how many ways can 3 people sit in 5 chairs? Prove it."
 OUTSIDE = "outside-model"  # a deployment outside the access group
 
 
@@ -121,13 +122,19 @@ def test_key_limited_to_agent_router_alone_loses_its_fallbacks(
 ) -> None:
     """Why the docs say "limit keys to the access group": LiteLLM 1.108.7 re-checks every fallback
     target against the key (proxy/auth/fallback_model_access.py), and `llama` is not in
-    [agent-router]. The routed model itself is not re-checked, so routing still works."""
-    qwen = healthy_backends["qwen-coder"].fault
-    qwen.mode = "error500"
+    [agent-router]. The routed model itself is not re-checked, so routing still works.
+
+    It fails deepseek-r1, not qwen-coder: the earlier test left qwen-coder cooled down and marked
+    unhealthy in this proxy, and the bundle's health gate would route around it before LiteLLM."""
+    deepseek = healthy_backends["deepseek-r1"].fault
+    before = deepseek.count("/v1/chat/completions")
+    deepseek.mode = "error500"
     try:
-        resp = call(keyed_proxy, ROUTER_KEY)
+        resp = call(keyed_proxy, ROUTER_KEY, content=REASONING)
     finally:
-        qwen.mode = "pass"
+        deepseek.mode = "pass"
     assert resp.status_code == 500
-    assert "not authorized" in resp.json()["error"]["message"]
-    assert routing(resp)["fallback_used"] is False
+    assert deepseek.count("/v1/chat/completions") > before
+    assert "skipped because the caller is not authorized" in resp.json()["error"]["message"]
+    meta = routing(resp)
+    assert meta["primary_model"] == "deepseek-r1" and meta["fallback_used"] is False
