@@ -46,5 +46,17 @@ test: install install-max promtool lint
 bench: install install-max
 	$(BIN)/python -m scripts.bench
 
+# The learned classifier's artifact (plugins/models/intent-v1), offline and deterministic; torch,
+# model2vec and scikit-learn live only in this build environment, never in the proxy's.
+VENV_BUILD := .venv-build
+$(VENV_BUILD)/.installed: requirements/build.txt requirements/build-lock.txt
+	$(PYTHON) -m venv $(VENV_BUILD)
+	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt torch
+	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt -r requirements/build.txt
+	touch $@
+
+model: $(VENV_BUILD)/.installed
+	$(VENV_BUILD)/bin/python scripts/build_model.py
+
 clean:
 	rm -rf $(VENV) $(VENV_MAX) .run .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from plugins.classifier_hybrid import HybridClassifier
 from plugins.classifier_keyword import KeywordClassifier
+from plugins.classifier_learned import PACKAGED_MODEL, LearnedClassifier
 from plugins.config import ConfigError, RouterConfig
 from plugins.decision import Classifier
 
@@ -10,4 +14,25 @@ from plugins.decision import Classifier
 def build_classifier(config: RouterConfig) -> Classifier:
     if config.classifier == "keyword":
         return KeywordClassifier.from_config(config)
+    learned = load_learned(config)
+    if config.classifier == "learned":
+        return learned
+    if config.classifier == "hybrid":
+        return HybridClassifier(learned, KeywordClassifier.from_config(config), config.hybrid_keyword_weight)
     raise ConfigError(f"agent_router.classifier: {config.classifier!r} is not available in this build")
+
+
+def load_learned(config: RouterConfig) -> LearnedClassifier:
+    """The learned model named by `learned_model` (default: the packaged one), checked against the config."""
+    directory = Path(config.learned_model) if config.learned_model else PACKAGED_MODEL
+    try:
+        classifier = LearnedClassifier.load(directory, config.default_intent, config.context_weight)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"agent_router.learned_model: cannot load {str(directory)!r}: {exc}") from exc
+    unknown = [c for c in classifier.classes if c not in config.intents]
+    if unknown:
+        raise ConfigError(
+            f"agent_router.intents: the learned model predicts {unknown}, which the config does not map "
+            f"to a model (it knows {sorted(config.intents)})"
+        )
+    return classifier

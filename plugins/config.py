@@ -137,6 +137,10 @@ class RouterConfig(_Frozen):
     max_chars: int = Field(4000, ge=100, le=1_000_000)
     metrics: MetricsSettings = MetricsSettings()
     health: HealthSettings = Field(default_factory=HealthSettings)
+    # The learned classifier's artifact directory; unset means the one packaged in plugins/models.
+    learned_model: str | None = None
+    # In `hybrid`, the keyword classifier's share of the mixed scores (the learned model has the rest).
+    hybrid_keyword_weight: float = Field(0.25, ge=0.0, le=1.0)
 
     @field_validator("intents")
     @classmethod
