@@ -48,10 +48,13 @@ class LearnedSettings:
     max_tokens: int
 
 
-def prompt_features(encoder: StaticEncoder, text: str, max_chars: int) -> Vector:
-    """The head's input for one text: embedding of the clipped text, then its structural features."""
+def prompt_features(encoder: StaticEncoder, text: str, max_chars: int) -> tuple[Vector, list[int]]:
+    """The head's input for one text: [embedding, structural features] of the clipped text, and its
+    distinct token ids (sorted, so the bag-of-tokens sum is order-independent)."""
     clipped = clip(text, max_chars)
-    return np.concatenate([encoder.embed(clipped), structural_features(clipped)]).astype(np.float32)
+    ids = encoder.token_ids(clipped)
+    dense = np.concatenate([encoder.embed_ids(ids), structural_features(clipped)]).astype(np.float32)
+    return dense, sorted(set(ids))
 
 
 class LearnedClassifier:
@@ -66,6 +69,8 @@ class LearnedClassifier:
         context_weight: float,
     ) -> None:
         expected = feature_names(encoder.dim, NAMES)
+        if head.token_weights is not None and head.token_weights.shape[0] != encoder.vocab_size:
+            raise ValueError("the head's token table does not match the encoder's vocabulary")
         if head.feature_names != expected:
             raise ValueError(
                 "the head was trained on other features than this code computes "
@@ -85,7 +90,7 @@ class LearnedClassifier:
         runtime = manifest["runtime"]
         settings = LearnedSettings(max_chars=int(runtime["max_chars"]), max_tokens=int(runtime["max_tokens"]))
         encoder = StaticEncoder.load(directory, settings.max_tokens)
-        head = IntentHead.load(directory / "head.json")
+        head = IntentHead.load(directory)
         return cls(encoder, head, settings, default_intent, context_weight)
 
     @property
@@ -94,7 +99,8 @@ class LearnedClassifier:
 
     def probabilities(self, text: str) -> Vector:
         """Calibrated class probabilities for one text on its own, in `classes` order."""
-        return self._head.probabilities(prompt_features(self._encoder, text, self._settings.max_chars))
+        dense, tokens = prompt_features(self._encoder, text, self._settings.max_chars)
+        return self._head.probabilities(dense, tokens)
 
     def classify(self, prompt: Prompt) -> Decision:
         latest = prompt.latest.strip()

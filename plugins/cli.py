@@ -69,7 +69,9 @@ def classify_stream(classifier: Classifier, lines: TextIO, out: TextIO) -> int:
     return failures
 
 
-def evaluate(classifier: Classifier, rows: Sequence[dict[str, Any]], labels: Sequence[str], repeat: int) -> dict[str, Any]:
+def evaluate(
+    classifier: Classifier, rows: Sequence[dict[str, Any]], labels: Sequence[str], repeat: int
+) -> dict[str, Any]:
     prompts = [prompt_of(r) for r in rows]
     truth = [str(r["label"]) for r in rows]
     predicted: list[str] = []

@@ -1,11 +1,14 @@
-"""The trained linear head: standardised features -> temperature-scaled softmax over intents.
+"""The trained linear head: dense features and a bag of tokens -> temperature-scaled softmax.
 
-Stored as plain JSON numbers (`head.json` beside the encoder), never as a pickle: loading it runs no
-code, and a reviewer can read every weight.
+logits = W @ (x - mean) / scale + b + sum(token_weights[t] for t in set(tokens)) / sqrt(#set(tokens))
+
+The dense part is plain JSON numbers (`head.json`), the per-token part a float32 `.npy` table
+(`token_weights.npy`, one row per vocabulary entry); never a pickle: loading runs no code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ class IntentHead:
     scale: npt.NDArray[np.float32]  # (features,)
     # Fitted on out-of-fold predictions so that a confidence of 0.7 is right about 70% of the time.
     temperature: float
+    token_weights: npt.NDArray[np.float32] | None = None  # (vocabulary, classes)
 
     def __post_init__(self) -> None:
         k, d = len(self.classes), len(self.feature_names)
@@ -35,12 +39,20 @@ class IntentHead:
         for name, shape in shapes.items():
             if getattr(self, name).shape != shape:
                 raise ValueError(f"head.{name} has shape {getattr(self, name).shape}, expected {shape}")
+        if self.token_weights is not None and (
+            self.token_weights.ndim != 2 or self.token_weights.shape[1] != k
+        ):
+            raise ValueError(f"head.token_weights has shape {self.token_weights.shape}, expected (vocabulary, {k})")
         if not self.temperature > 0.0:
             raise ValueError(f"head.temperature must be positive, not {self.temperature}")
 
-    def probabilities(self, features: Vector) -> Vector:
+    def probabilities(self, features: Vector, tokens: Sequence[int] = ()) -> Vector:
+        """Class probabilities from the dense features and the text's distinct token ids."""
         z = (features - self.mean) / self.scale
-        logits = (self.weights @ z + self.bias) / self.temperature
+        logits = self.weights @ z + self.bias
+        if self.token_weights is not None and tokens:
+            logits = logits + self.token_weights[list(tokens)].sum(axis=0) / np.sqrt(len(tokens))
+        logits = logits / self.temperature
         logits = logits - logits.max()
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum(), dtype=np.float32)
@@ -75,8 +87,14 @@ class IntentHead:
         )
 
     @classmethod
-    def load(cls, path: Path) -> IntentHead:
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+    def load(cls, directory: Path) -> IntentHead:
+        """`head.json` and, when present, `token_weights.npy` from an artifact directory."""
+        head = cls.from_json(json.loads((directory / "head.json").read_text(encoding="utf-8")))
+        tokens = directory / "token_weights.npy"
+        if tokens.exists():
+            table = np.load(tokens, allow_pickle=False).astype(np.float32)
+            head = dataclasses.replace(head, token_weights=table)
+        return head
 
 
 def feature_names(embedding_dim: int, structural: Sequence[str]) -> tuple[str, ...]:

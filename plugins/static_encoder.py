@@ -29,6 +29,7 @@ class StaticEncoder:
         self._table = table
         self._max_tokens = max_tokens
         self.dim = int(table.shape[1])
+        self.vocab_size = int(table.shape[0])
 
     @classmethod
     def load(cls, directory: Path, max_tokens: int) -> StaticEncoder:
@@ -42,7 +43,9 @@ class StaticEncoder:
         return self._tokenizer.ids(text)[: self._max_tokens]
 
     def embed(self, text: str) -> Vector:
-        ids = self.token_ids(text)
+        return self.embed_ids(self.token_ids(text))
+
+    def embed_ids(self, ids: list[int]) -> Vector:
         if not ids:
             return np.zeros(self.dim, dtype=np.float32)
         mean = self._table[ids].mean(axis=0)

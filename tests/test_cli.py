@@ -1,0 +1,83 @@
+"""The `agent-router` command: classify JSON Lines in order, evaluate a labelled file."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from plugins.classifier_learned import PACKAGED_MODEL, LearnedClassifier
+from plugins.cli import classify_stream, main
+from scripts.stack import ROOT
+
+CONFIG = str(ROOT / "litellm_config.yaml")
+
+
+@pytest.fixture(scope="module")
+def learned() -> LearnedClassifier:
+    return LearnedClassifier.load(PACKAGED_MODEL, "general", 0.3)
+
+
+def test_classify_stream_writes_one_line_per_input_in_order(learned: LearnedClassifier) -> None:
+    lines = [
+        json.dumps({"id": "a", "prompt": "Write a SQL query that counts users per country."}),
+        "",
+        json.dumps({"id": "b", "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Solve 2x + 3 = 11 for x, step by step."}]}),
+        "{not json",
+        json.dumps({"id": "d", "messages": "not a list"}),
+        json.dumps({"id": "e", "prompt": "Recommend a good novel for a long flight."}),
+    ]
+    out = io.StringIO()
+    failures = classify_stream(learned, io.StringIO("\n".join(lines) + "\n"), out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert failures == 2
+    assert [r["id"] for r in rows] == ["a", "b", None, "d", "e"]
+    assert [r.get("intent") for r in rows] == ["code", "reasoning", None, None, "general"]
+    assert "line 4" in rows[2]["error"] and "line 5" in rows[3]["error"]
+    for row in (rows[0], rows[1], rows[4]):
+        assert set(row) == {"id", "intent", "confidence", "scores"}
+        assert row["confidence"] == row["scores"][row["intent"]]
+
+
+def test_eval_prints_the_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data.jsonl"
+    rows = [
+        {"id": "1", "prompt": "Implement binary search in Go.", "label": "code"},
+        {"id": "2", "prompt": "What is 17% of 2,340?", "label": "reasoning"},
+        {"id": "3", "messages": [{"role": "user", "content": "Write a haiku about rain."}], "label": "general"},
+        {"id": "4", "prompt": "How do I boil an egg?", "label": "reasoning"},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["eval", "--data", str(data), "--config", CONFIG, "--classifier", "learned"]) == 0
+    text = capsys.readouterr().out
+    for needle in ("accuracy: 0.7500", "macro-F1:", "precision", "confusion", "p50", "p99", "cpu ms"):
+        assert needle in text
+    assert main(["eval", "--data", str(data), "--config", CONFIG, "--classifier", "keyword", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["classifier"] == "keyword"
+    assert set(figures["confusion"]) == {"code", "reasoning", "general"}
+    assert sum(c["support"] for c in figures["per_class"].values()) == 4
+    assert figures["latency_ms"]["n"] == 4
+
+
+def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["classify", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_console_script_classifies_stdin() -> None:
+    # A real process through the module entry point the console script calls.
+    proc = subprocess.run(
+        [sys.executable, "-m", "plugins.cli", "classify", "--config", CONFIG, "--classifier", "learned"],
+        input=json.dumps({"id": 7, "prompt": "Why does git say detached HEAD?"}) + "\n",
+        capture_output=True, text=True, timeout=60, cwd=ROOT, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(proc.stdout)
+    assert row["id"] == 7 and row["intent"] == "code"
