@@ -35,6 +35,9 @@ CONTEXT_CHARS = 600
 SYSTEM_CHARS = 400
 # The system prompt's weight relative to earlier turns.
 SYSTEM_SHARE = 0.5
+# Structural features read a shorter head-and-tail sample: they are densities, and their regexes cost
+# about 0.25 ms per 1,000 characters.
+STRUCTURAL_CHARS = 500
 # With context_weight <= 0.3, mixed-in context and system prompt cannot overturn a latest turn this
 # confident (worked through in docs/CLASSIFIER.md).
 DECISIVE = 0.8
@@ -53,7 +56,8 @@ def prompt_features(encoder: StaticEncoder, text: str, max_chars: int) -> tuple[
     distinct token ids (sorted, so the bag-of-tokens sum is order-independent)."""
     clipped = clip(text, max_chars)
     ids = encoder.token_ids(clipped)
-    dense = np.concatenate([encoder.embed_ids(ids), structural_features(clipped)]).astype(np.float32)
+    structure = structural_features(clip(clipped, STRUCTURAL_CHARS))
+    dense = np.concatenate([encoder.embed_ids(ids), structure]).astype(np.float32)
     return dense, sorted(set(ids))
 
 

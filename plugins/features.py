@@ -21,20 +21,20 @@ _CODE_LINE = re.compile(
     re.MULTILINE,
 )
 _SYMBOLS = re.compile(r"[{}()\[\];=<>_|&!\\/`#$@]")
-# Case-sensitive and without leading `\w*`: the case-insensitive form cost 0.3 ms per 1,000 characters.
-_ERROR = re.compile(
-    r"Traceback|Error\b|Exception\b|[Ee]rror:|\bat [\w.$]+\(|[Ss]egmentation fault|undefined reference"
-    r"|[Ee]rrno|exit code|[Ss]tack ?trace|npm ERR!|fatal:"
+# Plain substrings counted with str.count: a regex alternation of these cost 0.1 ms per 1,000 characters.
+_ERROR_MARKS = (
+    "Traceback", "Error", "Exception", "error:", "egmentation fault", "undefined reference", "rrno",
+    "exit code", "tack trace", "stacktrace", "npm ERR!", "fatal:", "panic:", "FAILED", "WARN",
 )
-_IDENT = re.compile(r"\b[a-z]+[A-Z]\w*|\b[a-z]+_[a-z_]+|\w\(\)|\w\.\w+\(")
+# camelCase and snake_case junctions, calls `f()` and method calls `a.b(`.
+_IDENT = re.compile(r"[a-z][A-Z]|[a-z]_[a-z]|\w\(\)|\w\.\w+\(")
 _FILE = re.compile(
     r"\w\.(?:py|js|ts|tsx|jsx|java|go|rs|rb|php|cs|cpp|c|h|sh|ya?ml|json|toml|sql|html|css|md)\b"
 )
-_ARITH = re.compile(r"\d\s*[-+*/^\u00d7\u00f7=<>\u2264\u2265]\s*[\d(a-z]|[a-z]\s*[\^=]\s*\d|\d\s*%")
+_ARITH = re.compile(r"[\d)] ?[-+*/^\u00d7\u00f7=<>\u2264\u2265] ?[\d(a-z]|[a-z] ?[\^=] ?\d|\d ?%")
 _LATEX = re.compile(r"\\(?:frac|int|sum|sqrt|le|ge|cdot|times|pi|infty|lim|binom)\b|\$[^$\n]{1,80}\$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_WORD = re.compile(r"\w+")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
 
 NAMES: tuple[str, ...] = (
     "fence",
@@ -61,13 +61,12 @@ def structural_features(text: str) -> npt.NDArray[np.float32]:
     """The `NAMES` features of an already clipped text, in that order."""
     chars = max(len(text), 1)
     lines = max(text.count("\n") + 1, 1)
-    words = _WORD.findall(text)
-    n_words = max(len(words), 1)
+    n_words = max(len(text.split()), 1)
     values = (
         1.0 if _FENCE.search(text) else 0.0,
         min(len(_CODE_LINE.findall(text)) / lines, 1.0),
         min(len(_SYMBOLS.findall(text)) / chars * 10.0, 1.0),
-        _squash(len(_ERROR.findall(text)), 1.0),
+        _squash(sum(text.count(mark) for mark in _ERROR_MARKS), 1.0),
         _squash(len(_IDENT.findall(text)), 2.0),
         _squash(len(_FILE.findall(text)), 1.0),
         _squash(len(_ARITH.findall(text)), 2.0),
@@ -75,6 +74,6 @@ def structural_features(text: str) -> npt.NDArray[np.float32]:
         min(len(_NUMBER.findall(text)) / n_words * 4.0, 1.0),
         1.0 if "?" in text else 0.0,
         min(math.log1p(n_words) / math.log1p(400), 1.0),
-        min(len(_NON_ASCII.findall(text)) / chars * 4.0, 1.0),
+        min((chars - len(text.encode("ascii", "ignore"))) / chars * 4.0, 1.0),
     )
     return np.asarray(values, dtype=np.float32)

@@ -24,6 +24,16 @@ _CJK = re.compile(
 _MEMO_LIMIT = 100_000
 
 
+def _nonspacing_marks() -> re.Pattern[str]:
+    """A class of every combining (category Mn) character of the Basic Multilingual Plane, for accent
+    stripping at C speed: a per-character `unicodedata.category` loop cost 0.2 ms per 1,000 characters."""
+    marks = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Mn"]
+    return re.compile("[" + "".join(re.escape(m) for m in marks) + "]")
+
+
+_MARKS = _nonspacing_marks()
+
+
 class WordPiece:
     def __init__(self, vocab: Mapping[str, int], unk_token: str = "[UNK]", max_word_chars: int = 100) -> None:
         self._vocab = dict(vocab)
@@ -49,7 +59,7 @@ class WordPiece:
         if not text.isascii():
             text = _CONTROL.sub("", text)
             text = unicodedata.normalize("NFD", text)
-            text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+            text = _MARKS.sub("", text)
             text = _CJK.sub(r" \1 ", text)
         return _WORDS.findall(text)
 

@@ -40,7 +40,7 @@ Data = tuple[Matrix, list[list[int]]]
 
 CLASSES = ("code", "general", "reasoning")
 PCA_DIMS = 256
-MAX_CHARS = 1000
+MAX_CHARS = 600
 MAX_TOKENS = 512
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 # Scale of the bag-of-tokens block (1/sqrt(#tokens) per token) next to the dense block; chosen on
