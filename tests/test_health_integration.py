@@ -116,7 +116,8 @@ def test_router_health_json(health_proxy: Proxy, healthy_backends: dict[str, Bac
 def test_router_info_json(health_proxy: Proxy) -> None:
     health_proxy.chat(CODE)
     info = health_proxy.client.get("/router/info").json()
-    assert info["version"] and info["classifier"] == "keyword"
+    shipped = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["agent_router"]["classifier"]
+    assert info["version"] and info["classifier"] == shipped
     assert info["intent_models"] == {"code": "qwen-coder", "reasoning": "deepseek-r1", "general": "llama"}
     code = info["intents"]["code"]
     assert code["model"] == "qwen-coder" and code["keywords"] > 10
