@@ -43,7 +43,8 @@ unit: install
 test: install install-max promtool lint
 	$(BIN)/pytest -q -ra --durations=15
 
-bench: install install-max
+# Loopback benchmark against an instant stub backend (no MAX Serve needed); writes bench/results.json.
+bench: install
 	$(BIN)/python -m scripts.bench
 
 # The learned classifier's artifact (plugins/models/intent-v1), offline and deterministic; torch,

@@ -1,0 +1,181 @@
+"""`make bench`: what the bundle costs, measured on loopback against an instant stub backend.
+
+One run: the classifier alone; cold start to the first routed response for each proxy
+configuration (started one after the other); then the same chat workload against the stub directly
+and against `litellm_default`, `litellm_tuned` and `bundle` (see scripts/bench_configs.py), in
+rounds whose order rotates, so a burst of load from other processes on this shared machine hits
+every configuration alike; finally a feature check of the bundle (header, metrics, fallback,
+health). Writes bench/results.json and prints a table. Bounded: fixed request counts, and a
+deadline after which remaining rounds are skipped (and reported as skipped).
+
+Environment: BENCH_REQUESTS (2000), BENCH_CONCURRENCY (32), BENCH_SERIAL_REQUESTS (300),
+BENCH_ROUNDS (8), BENCH_DEADLINE_S (540), BENCH_OUT (bench/results.json).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from scripts.bench_checks import check_features, cold_start
+from scripts.bench_classification import bench_classifier
+from scripts.bench_configs import write_configs
+from scripts.bench_load import PhaseResult, run_phase
+from scripts.bench_proc import cpu_seconds, machine, peak_rss_mb
+from scripts.bench_report import phase_stats, ratios, table
+from scripts.stack import (
+    BACKENDS,
+    ROOT,
+    Managed,
+    free_port,
+    proxy_env,
+    spawn,
+    start_proxy,
+    wait_http,
+)
+
+SHIPPED = ROOT / "litellm_config.yaml"
+PROXIES = ("litellm_default", "litellm_tuned", "bundle")
+VIRTUAL_MODEL = "agent-router"
+WARMUP_REQUESTS = 40
+
+
+def _int_env(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def start_stub(log_dir: Path) -> tuple[Managed, str]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    stub = spawn(
+        "stub", [sys.executable, "-m", "scripts.stub_backend", "--port", str(port)], env, log_dir
+    )
+    wait_http(f"http://127.0.0.1:{port}/health", stub, timeout=20)
+    return stub, f"http://127.0.0.1:{port}"
+
+
+class Target:
+    """One system under load: a URL, an optional key and process (for /proc accounting)."""
+
+    def __init__(
+        self, name: str, url: str, key: str | None, model: str, process: Managed | None
+    ) -> None:
+        self.name, self.url, self.key, self.model, self.process = name, url, key, model, process
+        self.phases: dict[str, list[tuple[PhaseResult, float]]] = {"c32": [], "c1": []}
+
+    async def run(self, phase: str, requests: int, concurrency: int, deadline: float) -> None:
+        pid = self.process.proc.pid if self.process else None
+        before = cpu_seconds(pid) if pid else 0.0
+        result = await run_phase(self.url, self.key, self.model, requests, concurrency, deadline)
+        cpu = (cpu_seconds(pid) - before) if pid else 0.0
+        self.phases[phase].append((result, cpu))
+
+
+def _rotation(names: list[str], round_index: int) -> list[str]:
+    shift = round_index % len(names)
+    return names[shift:] + names[:shift]
+
+
+async def run_rounds(targets: dict[str, Target], deadline: float, log: list[str]) -> None:
+    total = _int_env("BENCH_REQUESTS", 2000)
+    concurrency = _int_env("BENCH_CONCURRENCY", 32)
+    serial = _int_env("BENCH_SERIAL_REQUESTS", 300)
+    rounds = max(1, _int_env("BENCH_ROUNDS", 8))
+    names = [n for n in PROXIES if n in targets]
+    for target in targets.values():  # first requests import lazily-loaded modules: not measured
+        await run_phase(target.url, target.key, target.model, WARMUP_REQUESTS, 4, deadline)
+    await targets["direct"].run("c32", total, concurrency, deadline)
+    await targets["direct"].run("c1", serial, 1, deadline)
+    slowest = 0.0
+    for index in range(rounds):
+        # Whole rounds only, so every configuration gets the same number: a round that would not
+        # finish before the deadline (judged by the slowest so far) is not started.
+        if index and time.monotonic() + slowest > deadline:
+            log.append(f"rounds {index + 1}-{rounds}: skipped (deadline); {index} of {rounds} run")
+            print(f"  deadline: stopping after {index} of {rounds} rounds", flush=True)
+            break
+        round_started = time.monotonic()
+        order = _rotation(names, index)
+        for name in order:
+            await targets[name].run("c32", total // rounds, concurrency, deadline)
+            await targets[name].run("c1", serial // rounds, 1, deadline)
+        slowest = max(slowest, time.monotonic() - round_started)
+        log.append(
+            f"round {index + 1}: {' -> '.join(order)} ({time.monotonic() - round_started:.0f} s)"
+        )
+        print(f"  round {index + 1}/{rounds} done ({' -> '.join(order)})", flush=True)
+
+
+def main() -> int:
+    started = time.monotonic()
+    deadline = started + _int_env("BENCH_DEADLINE_S", 540)
+    out = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results.json"))
+    results: dict[str, Any] = {"machine": machine()}
+    print(f"machine: {results['machine']}", flush=True)
+    print("classifier alone ...", flush=True)
+    results["classifier"] = bench_classifier(SHIPPED)
+    managed: list[Managed] = []
+    log: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="agent-router-bench-") as tmp:
+        work = Path(tmp)
+        try:
+            stub, stub_url = start_stub(work / "logs")
+            managed.append(stub)
+            api_bases = {var: stub_url + "/v1" for var, _, _ in BACKENDS}
+            key = "sk-bench-" + secrets.token_hex(12)
+            env = proxy_env(os.environ, key, api_bases)
+            configs = write_configs(SHIPPED, work / "configs")
+            targets = {"direct": Target("direct", stub_url, None, BACKENDS[0][1], None)}
+            cold: dict[str, float] = {}
+            for name in PROXIES:  # one at a time: start-up is CPU-bound and would overlap
+                port = free_port()
+                t0 = time.monotonic()
+                proc = start_proxy(configs[name], port, env, work / "logs", name=name)
+                managed.append(proc)
+                url = f"http://127.0.0.1:{port}"
+                cold[name] = cold_start(url, key, proc, t0, routed=name == "bundle")
+                print(f"  {name}: first routed response after {cold[name]:.2f} s", flush=True)
+                targets[name] = Target(name, url, key, VIRTUAL_MODEL, proc)
+            results["cold_start_s"] = {
+                "with_bundle": round(cold["bundle"], 2),
+                "without_bundle": round(cold["litellm_default"], 2),
+                "litellm_tuned": round(cold["litellm_tuned"], 2),
+            }
+            print("load ...", flush=True)
+            asyncio.run(run_rounds(targets, deadline, log))
+            for name, target in targets.items():
+                results[name] = phase_stats(target.phases)
+                if target.process is not None:
+                    results[name]["peak_rss_mb"] = round(peak_rss_mb(target.process.proc.pid), 1)
+            results["bundle"]["features"] = asyncio.run(
+                check_features(targets["bundle"].url, key, stub_url)
+            )
+        finally:
+            for proc in reversed(managed):
+                proc.stop()
+    results["ratios"] = ratios(results)
+    results["run"] = {
+        "duration_s": round(time.monotonic() - started, 1),
+        "log": log,
+        "requests_c32": _int_env("BENCH_REQUESTS", 2000),
+        "concurrency": _int_env("BENCH_CONCURRENCY", 32),
+        "requests_c1": _int_env("BENCH_SERIAL_REQUESTS", 300),
+        "rounds": _int_env("BENCH_ROUNDS", 8),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"wrote {out} in {results['run']['duration_s']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
