@@ -54,18 +54,29 @@ def _router() -> Any:
     return getattr(proxy_server, "llm_router", None)
 
 
+# model_id -> (model group, served name). LiteLLM 1.108.7's `get_deployment` builds a new pydantic
+# Deployment on every call (~0.4% of the proxy's CPU per request in the benchmark profile); a model
+# id is a hash of the deployment's parameters, so its group and served name never change.
+_DEPLOYMENT_NAMES: dict[str, tuple[str, str]] = {}
+
+
 def lookup_deployment(model_id: str | None) -> tuple[str, str] | None:
     """(model group, served model name) of the deployment that answered."""
+    if model_id and model_id in _DEPLOYMENT_NAMES:
+        return _DEPLOYMENT_NAMES[model_id]
     router = _router()
     if router is None or not model_id:
         return None
     deployment = router.get_deployment(model_id=model_id)
     if deployment is None:
-        return None
+        return None  # not cached: a deployment added at run time is found on a later call
     served = str(deployment.litellm_params.model)
     # "openai/Qwen/Qwen2.5-Coder-7B-Instruct" -> the name the backend serves.
     provider, _, name = served.partition("/")
-    return str(deployment.model_name), name if provider == "openai" and name else served
+    found = str(deployment.model_name), name if provider == "openai" and name else served
+    if len(_DEPLOYMENT_NAMES) < 1024:  # bounded: ids only come from the router's model list
+        _DEPLOYMENT_NAMES[model_id] = found
+    return found
 
 
 def aliases() -> Mapping[str, Any]:
