@@ -35,9 +35,12 @@ class KeywordClassifier:
 
     @classmethod
     def from_config(cls, config: RouterConfig) -> KeywordClassifier:
+        # The left word boundary is checked in Python (`_found`), not as a leading `(?<!\w)`: a
+        # pattern that starts with a look-behind defeats the regex engine's literal-prefix scan,
+        # which made every keyword cost ~0.2-0.6 ms per 2,000 characters (10x more than this).
         patterns = {
             name: [
-                (re.compile(rf"(?<!\w)(?:{kw.pattern})(?!\w)", re.IGNORECASE), kw.weight)
+                (re.compile(rf"(?:{kw.pattern})(?!\w)", re.IGNORECASE), kw.weight)
                 for kw in intent.keywords
             ]
             for name, intent in config.intents.items()
@@ -47,7 +50,7 @@ class KeywordClassifier:
     def _score(self, text: str) -> dict[str, float]:
         text = clip(text, self._max_chars)
         return {
-            name: sum(weight for pattern, weight in pats if pattern.search(text))
+            name: sum(weight for pattern, weight in pats if _found(pattern, text))
             for name, pats in self._patterns.items()
         }
 
@@ -69,6 +72,24 @@ class KeywordClassifier:
         intent = self._default_intent if self._default_intent in best else best[0]
         rounded = {name: round(value, 4) for name, value in scores.items()}
         return Decision(intent, rounded[intent], rounded)
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _found(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether `pattern` matches somewhere not preceded by a word character.
+
+    Same answer as searching `(?<!\w)(?:keyword)(?!\w)`: every start position the engine offers is
+    tried in order, and one preceded by a word character only moves the search on by one.
+    """
+    pos = 0
+    while (match := pattern.search(text, pos)) is not None:
+        start = match.start()
+        if start == 0 or _WORD_CHAR.match(text, start - 1) is None:
+            return True
+        pos = start + 1
+    return False
 
 
 def _strength(value: float) -> float:
