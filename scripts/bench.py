@@ -1,12 +1,13 @@
 """`make bench`: what the bundle costs, measured on loopback against an instant stub backend.
 
-One run: the classifier alone; cold start to the first routed response for each proxy
-configuration (started one after the other); then the same chat workload against the stub directly
-and against `litellm_default`, `litellm_tuned` and `bundle` (see scripts/bench_configs.py), in
-rounds whose order rotates, so a burst of load from other processes on this shared machine hits
-every configuration alike; finally a feature check of the bundle (header, metrics, fallback,
-health). Writes bench/results.json and prints a table. Bounded: fixed request counts, and a
-deadline after which remaining rounds are skipped (and reported as skipped).
+One run: the classifier alone; the bundle's hook and callbacks alone (in process); cold start
+to the first routed response for each proxy configuration (started one after the other); then
+the same chat workload against the stub directly and against `litellm_default`, `litellm_tuned`
+and `bundle` (see scripts/bench_configs.py), in rounds whose order rotates, so a burst of load
+from other processes on this shared machine hits every configuration alike; finally a feature
+check of the bundle (header, metrics, fallback, health). Writes bench/results.json and prints a
+table. Bounded: fixed request counts, and a deadline after which whole rounds are skipped (and
+reported as skipped).
 
 Environment: BENCH_REQUESTS (2000), BENCH_CONCURRENCY (32), BENCH_SERIAL_REQUESTS (300),
 BENCH_ROUNDS (8), BENCH_DEADLINE_S (540), BENCH_OUT (bench/results.json).
@@ -18,6 +19,7 @@ import asyncio
 import json
 import os
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +29,7 @@ from typing import Any
 from scripts.bench_checks import check_features, cold_start
 from scripts.bench_classification import bench_classifier
 from scripts.bench_configs import write_configs
+from scripts.bench_hook import bench_hook
 from scripts.bench_load import PhaseResult, run_phase
 from scripts.bench_proc import cpu_seconds, machine, peak_rss_mb
 from scripts.bench_report import phase_stats, ratios, table
@@ -43,6 +46,7 @@ from scripts.stack import (
 
 SHIPPED = ROOT / "litellm_config.yaml"
 PROXIES = ("litellm_default", "litellm_tuned", "bundle")
+COLD_START_ORDER = ("litellm_default", "bundle", "litellm_tuned", "bundle", "litellm_default")
 VIRTUAL_MODEL = "agent-router"
 WARMUP_REQUESTS = 40
 
@@ -121,6 +125,8 @@ def main() -> int:
     print(f"machine: {results['machine']}", flush=True)
     print("classifier alone ...", flush=True)
     results["classifier"] = bench_classifier(SHIPPED)
+    print("the bundle's hook and callbacks alone ...", flush=True)
+    results["bundle_hook"] = bench_hook(SHIPPED)
     managed: list[Managed] = []
     log: list[str] = []
     with tempfile.TemporaryDirectory(prefix="agent-router-bench-") as tmp:
@@ -133,20 +139,29 @@ def main() -> int:
             env = proxy_env(os.environ, key, api_bases)
             configs = write_configs(SHIPPED, work / "configs")
             targets = {"direct": Target("direct", stub_url, None, BACKENDS[0][1], None)}
-            cold: dict[str, float] = {}
-            for name in PROXIES:  # one at a time: start-up is CPU-bound and would overlap
+            cold: dict[str, list[float]] = {}
+            # One at a time (start-up is CPU-bound and would overlap); the stock proxy and the
+            # bundle twice, in mirrored order, because single start-ups vary by seconds here.
+            for name in COLD_START_ORDER:
+                if name in targets:
+                    stopping = targets.pop(name).process
+                    assert stopping is not None
+                    stopping.stop()
+                    managed.remove(stopping)
                 port = free_port()
                 t0 = time.monotonic()
                 proc = start_proxy(configs[name], port, env, work / "logs", name=name)
                 managed.append(proc)
                 url = f"http://127.0.0.1:{port}"
-                cold[name] = cold_start(url, key, proc, t0, routed=name == "bundle")
-                print(f"  {name}: first routed response after {cold[name]:.2f} s", flush=True)
+                seconds = cold_start(url, key, proc, t0, routed=name == "bundle")
+                cold.setdefault(name, []).append(round(seconds, 2))
+                print(f"  {name}: first routed response after {seconds:.2f} s", flush=True)
                 targets[name] = Target(name, url, key, VIRTUAL_MODEL, proc)
             results["cold_start_s"] = {
-                "with_bundle": round(cold["bundle"], 2),
-                "without_bundle": round(cold["litellm_default"], 2),
-                "litellm_tuned": round(cold["litellm_tuned"], 2),
+                "with_bundle": round(statistics.mean(cold["bundle"]), 2),
+                "without_bundle": round(statistics.mean(cold["litellm_default"]), 2),
+                "litellm_tuned": round(statistics.mean(cold["litellm_tuned"]), 2),
+                "samples": cold,
             }
             print("load ...", flush=True)
             asyncio.run(run_rounds(targets, deadline, log))
@@ -161,6 +176,11 @@ def main() -> int:
             for proc in reversed(managed):
                 proc.stop()
     results["ratios"] = ratios(results)
+    tuned_cpu = results["litellm_tuned"]["cpu_ms_per_request"]
+    if tuned_cpu:  # the bundle's own CPU as a share of the proxy's, measured without subtraction
+        results["bundle_hook"]["share_of_tuned_cpu"] = round(
+            results["bundle_hook"]["cpu_ms_per_request"] / tuned_cpu, 4
+        )
     results["run"] = {
         "duration_s": round(time.monotonic() - started, 1),
         "log": log,

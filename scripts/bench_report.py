@@ -113,6 +113,13 @@ def table(results: dict[str, Any]) -> str:
                 f"classifier ({classifier['kind']}) {size} {c['chars']} chars: "
                 f"p50 {c['p50_ms']:.3f} ms, p99 {c['p99_ms']:.3f} ms"
             )
+    if "bundle_hook" in results:
+        hook = results["bundle_hook"]
+        lines.append(
+            f"bundle hook + callbacks in process: {hook['cpu_ms_per_request']:.3f} ms CPU/request "
+            f"({100 * hook.get('share_of_tuned_cpu', 0):.1f}% of litellm_tuned's), "
+            f"p50 {hook['p50_ms']:.3f} ms"
+        )
     if "cold_start_s" in results:
         lines.append(f"cold start to first routed response: {results['cold_start_s']}")
     if "features" in results.get("bundle", {}):

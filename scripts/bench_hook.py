@@ -1,0 +1,78 @@
+"""The bundle's own code per request, in process: the hook's three per-request entry points.
+
+On this shared 2-core machine the proxy's CPU per request varies by ±15% from one round to the
+next, far more than the bundle's cost, so the bundle's share is also measured directly: the
+pre-call hook (prompt extraction, classification, metadata), the response-header hook and the
+success callback (metrics), called as LiteLLM calls them, on the benchmark's prompts, timed with
+the process CPU clock. Subtracting two noisy proxy figures cannot resolve 2%; this can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from plugins.classifiers import build_classifier
+from plugins.config import load_config
+from plugins.metrics import RouterMetrics
+from scripts.bench_load import PROMPTS, percentile
+
+
+def _hook(config_path: Path) -> Any:
+    from router_hooks.hook import AgentRouterHook  # imports litellm: only when measuring
+
+    config = load_config(config_path)
+    return AgentRouterHook(
+        config=config,
+        classifier=build_classifier(config),
+        metrics=RouterMetrics(config.models, config.intents, registry=CollectorRegistry()),
+        # What the proxy's look-up returns once cached (router_hooks/wiring.py).
+        deployments=lambda model_id: ("qwen-coder", "Qwen/Qwen2.5-Coder-7B-Instruct"),
+        aliases=lambda: {},
+    )
+
+
+async def _one(hook: Any, index: int) -> None:
+    content = PROMPTS[index % len(PROMPTS)]
+    data: dict[str, Any] = {
+        "model": "agent-router",
+        "messages": [{"role": "user", "content": content}],
+        "metadata": {},
+    }
+    data = await hook.async_pre_call_hook(None, None, data, "acompletion")
+    await hook.async_post_call_response_headers_hook(data, None, None, None, {"model_id": "id"})
+    now = dt.datetime.now()
+    kwargs = {
+        "standard_logging_object": {"model_group": data["model"]},
+        "litellm_params": {"metadata": data["metadata"]},
+    }
+    await hook.async_log_success_event(kwargs, None, now, now)
+
+
+def bench_hook(config_path: Path, requests: int = 3_000) -> dict[str, float]:
+    """CPU ms per request of the bundle's hook and callbacks, and per-request wall p50/p99."""
+    hook = _hook(config_path)
+
+    async def run() -> tuple[float, list[float]]:
+        for index in range(50):  # warm-up: label children, compiled patterns
+            await _one(hook, index)
+        walls: list[float] = []
+        cpu_start = time.process_time()
+        for index in range(requests):
+            started = time.perf_counter()
+            await _one(hook, index)
+            walls.append((time.perf_counter() - started) * 1000.0)
+        return time.process_time() - cpu_start, walls
+
+    cpu, walls = asyncio.run(run())
+    return {
+        "requests": requests,
+        "cpu_ms_per_request": round(1000.0 * cpu / requests, 4),
+        "p50_ms": round(percentile(walls, 50), 4),
+        "p99_ms": round(percentile(walls, 99), 4),
+    }
