@@ -58,9 +58,7 @@ def _int_env(name: str, default: int) -> int:
 def start_stub(log_dir: Path) -> tuple[Managed, str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    stub = spawn(
-        "stub", [sys.executable, "-m", "scripts.stub_backend", "--port", str(port)], env, log_dir
-    )
+    stub = spawn("stub", [sys.executable, "-m", "scripts.stub_backend", "--port", str(port)], env, log_dir)
     wait_http(f"http://127.0.0.1:{port}/health", stub, timeout=20)
     return stub, f"http://127.0.0.1:{port}"
 
@@ -68,9 +66,7 @@ def start_stub(log_dir: Path) -> tuple[Managed, str]:
 class Target:
     """One system under load: a URL, an optional key and process (for /proc accounting)."""
 
-    def __init__(
-        self, name: str, url: str, key: str | None, model: str, process: Managed | None
-    ) -> None:
+    def __init__(self, name: str, url: str, key: str | None, model: str, process: Managed | None) -> None:
         self.name, self.url, self.key, self.model, self.process = name, url, key, model, process
         self.phases: dict[str, list[tuple[PhaseResult, float]]] = {"c32": [], "c1": []}
 
@@ -111,9 +107,7 @@ async def run_rounds(targets: dict[str, Target], deadline: float, log: list[str]
             await targets[name].run("c32", total // rounds, concurrency, deadline)
             await targets[name].run("c1", serial // rounds, 1, deadline)
         slowest = max(slowest, time.monotonic() - round_started)
-        log.append(
-            f"round {index + 1}: {' -> '.join(order)} ({time.monotonic() - round_started:.0f} s)"
-        )
+        log.append(f"round {index + 1}: {' -> '.join(order)} ({time.monotonic() - round_started:.0f} s)")
         print(f"  round {index + 1}/{rounds} done ({' -> '.join(order)})", flush=True)
 
 
@@ -138,6 +132,15 @@ def main() -> int:
             key = "sk-bench-" + secrets.token_hex(12)
             env = proxy_env(os.environ, key, api_bases)
             configs = write_configs(SHIPPED, work / "configs")
+            # The bundle's own exporter on a free loopback port (the shipped 0.0.0.0:8001 may be
+            # taken by another proxy on this machine); the other configurations have none.
+            exporter_port = free_port()
+            proxy_envs = {name: env for name in PROXIES}
+            proxy_envs["bundle"] = {
+                **env,
+                "AGENT_ROUTER_METRICS_HOST": "127.0.0.1",
+                "AGENT_ROUTER_METRICS_PORT": str(exporter_port),
+            }
             targets = {"direct": Target("direct", stub_url, None, BACKENDS[0][1], None)}
             cold: dict[str, list[float]] = {}
             # One at a time (start-up is CPU-bound and would overlap); the stock proxy and the
@@ -150,7 +153,7 @@ def main() -> int:
                     managed.remove(stopping)
                 port = free_port()
                 t0 = time.monotonic()
-                proc = start_proxy(configs[name], port, env, work / "logs", name=name)
+                proc = start_proxy(configs[name], port, proxy_envs[name], work / "logs", name=name)
                 managed.append(proc)
                 url = f"http://127.0.0.1:{port}"
                 seconds = cold_start(url, key, proc, t0, routed=name == "bundle")
@@ -170,7 +173,7 @@ def main() -> int:
                 if target.process is not None:
                     results[name]["peak_rss_mb"] = round(peak_rss_mb(target.process.proc.pid), 1)
             results["bundle"]["features"] = asyncio.run(
-                check_features(targets["bundle"].url, key, stub_url)
+                check_features(targets["bundle"].url, key, stub_url, f"http://127.0.0.1:{exporter_port}")
             )
         finally:
             for proc in reversed(managed):

@@ -30,9 +30,7 @@ def _chat(model: str, content: str, stream: bool = False) -> dict[str, Any]:
     }
 
 
-def cold_start(
-    url: str, key: str, proc: Managed, t0: float, routed: bool, timeout: float = 180.0
-) -> float:
+def cold_start(url: str, key: str, proc: Managed, t0: float, routed: bool, timeout: float = 180.0) -> float:
     """Seconds from `t0` (spawn) to the first 200 chat response (with the header when `routed`)."""
     body = _chat("agent-router", CODE_PROMPT)
     headers = {"authorization": f"Bearer {key}"}
@@ -55,7 +53,7 @@ def _meta(resp: httpx.Response) -> dict[str, Any]:
     return dict(json.loads(raw)) if raw else {}
 
 
-async def check_features(url: str, key: str, stub_url: str) -> dict[str, Any]:
+async def check_features(url: str, key: str, stub_url: str, exporter_url: str | None = None) -> dict[str, Any]:
     headers = {"authorization": f"Bearer {key}"}
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
@@ -67,25 +65,22 @@ async def check_features(url: str, key: str, stub_url: str) -> dict[str, Any]:
         ) as stream:
             lines = [line async for line in stream.aiter_lines() if line.startswith("data: ")]
             found["streaming_header"] = (
-                stream.status_code == 200
-                and HEADER in stream.headers
-                and lines[-1:] == ["data: [DONE]"]
+                stream.status_code == 200 and HEADER in stream.headers and lines[-1:] == ["data: [DONE]"]
             )
-        metrics = await client.get("/metrics")
+        metrics = await client.get("/metrics", follow_redirects=True)  # LiteLLM: 307 to /metrics/
         found["metrics_status"] = metrics.status_code
-        found["metrics"] = (
-            metrics.status_code == 200 and "agent_router_requests_total" in metrics.text
-        )
+        found["metrics"] = metrics.status_code == 200 and "agent_router_requests_total" in metrics.text
         found["litellm_metrics"] = metrics.status_code == 200 and "litellm_" in metrics.text
+        if exporter_url:
+            exported = await client.get(exporter_url + "/metrics")
+            found["exporter_metrics"] = exported.status_code == 200 and "agent_router_requests_total" in exported.text
         live = await client.get("/health/liveliness")
         ready = await client.get("/health/readiness")
         found["health"] = live.status_code == 200 and ready.status_code == 200
         async with httpx.AsyncClient(base_url=stub_url, timeout=10) as stub:
             await stub.post("/control/fail", json={"models": [QWEN_SERVED]})
             try:
-                resp = await client.post(
-                    "/v1/chat/completions", json=_chat("agent-router", CODE_PROMPT)
-                )
+                resp = await client.post("/v1/chat/completions", json=_chat("agent-router", CODE_PROMPT))
                 meta = _meta(resp)
                 found["fallback"] = (
                     resp.status_code == 200

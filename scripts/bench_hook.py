@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from scripts.bench_load import PROMPTS, percentile
 
 
 def _hook(config_path: Path) -> Any:
+    # Importing litellm fetches the remote cost map unless told not to (~8 s of retries offline).
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from router_hooks.hook import AgentRouterHook  # imports litellm: only when measuring
 
     config = load_config(config_path)
