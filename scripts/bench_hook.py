@@ -2,10 +2,10 @@
 
 On this shared 2-core machine the proxy's CPU per request varies by ±15% from one round to the
 next, far more than the bundle's cost, so the bundle's share is also measured directly: the
-pre-call hook (prompt extraction, classification, metadata), the response-header hook and the
-success callback (metrics), called as LiteLLM calls them, on the benchmark's prompts, timed with
-the process CPU clock. Subtracting two noisy proxy figures cannot resolve 2%; this can.
-"""
+pre-call hook (prompt extraction, classification, health check against a real LiteLLM Router's
+cooldowns, metadata), the response-header hook and the success callback (metrics), called as
+LiteLLM calls them, on the benchmark's prompts, timed with the process CPU clock. Subtracting
+two noisy proxy figures cannot resolve 2%; this can."""
 
 from __future__ import annotations
 
@@ -16,27 +16,56 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
 from prometheus_client import CollectorRegistry
 
 from plugins.classifiers import build_classifier
 from plugins.config import load_config
+from plugins.health import HealthState
 from plugins.metrics import RouterMetrics
 from scripts.bench_load import PROMPTS, percentile
+from scripts.stack import BACKENDS
+
+# router_settings that shape per-request routing; the rest (Redis, timeouts) do not matter here.
+ROUTER_KEYS = ("routing_strategy", "num_retries", "fallbacks", "allowed_fails", "cooldown_time")
+
+
+def _router(config_path: Path) -> Any:
+    """A real LiteLLM Router over the shipped model list and router settings (never called)."""
+    from litellm.router import Router
+
+    document = yaml.safe_load(config_path.read_text())
+    for var, _, _ in BACKENDS:  # the deployments' api_base come from the environment
+        os.environ.setdefault(var, "http://127.0.0.1:9/v1")
+    settings = {k: v for k, v in (document.get("router_settings") or {}).items() if k in ROUTER_KEYS}
+    return Router(model_list=document["model_list"], **settings)
 
 
 def _hook(config_path: Path) -> Any:
     # Importing litellm fetches the remote cost map unless told not to (~8 s of retries offline).
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from router_hooks.hook import AgentRouterHook  # imports litellm: only when measuring
+    from router_hooks.health_gate import HealthGate  # imports litellm: only when measuring
+    from router_hooks.hook import AgentRouterHook
 
     config = load_config(config_path)
+    metrics = RouterMetrics(config.models, config.intents, registry=CollectorRegistry())
+    # As router_hooks.wiring builds it, but bound to a Router made here instead of the proxy's:
+    # the per-request health check reads the fallback chains and LiteLLM's cooldown cache.
+    router = _router(config_path)
+    state = HealthState(
+        config.models,
+        config.health.unhealthy_after,
+        config.health.healthy_after,
+        on_change=metrics.health,
+    )
     return AgentRouterHook(
         config=config,
         classifier=build_classifier(config),
-        metrics=RouterMetrics(config.models, config.intents, registry=CollectorRegistry()),
+        metrics=metrics,
         # What the proxy's look-up returns once cached (router_hooks/wiring.py).
         deployments=lambda model_id: ("qwen-coder", "Qwen/Qwen2.5-Coder-7B-Instruct"),
         aliases=lambda: {},
+        health=HealthGate(state, config.health, lambda: router),
     )
 
 

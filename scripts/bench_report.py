@@ -54,9 +54,7 @@ def _pair(results: dict[str, Any], a: str, b: str) -> dict[str, Any]:
         "p50_delta_ms": round(x["p50_ms"] - y["p50_ms"], 2),
         "serial_p50_delta_ms": round(x["serial"]["p50_ms"] - y["serial"]["p50_ms"], 2),
         # The same ratios per round (configurations interleaved), median: robust to a noisy round.
-        "rps_median_of_rounds": round(statistics.median(p["rps"] / q["rps"] for p, q in paired), 3)
-        if paired
-        else None,
+        "rps_median_of_rounds": round(statistics.median(p["rps"] / q["rps"] for p, q in paired), 3) if paired else None,
         "cpu_median_of_rounds": round(
             statistics.median(p["cpu_ms_per_request"] / q["cpu_ms_per_request"] for p, q in paired),
             3,
@@ -111,7 +109,8 @@ def table(results: dict[str, Any]) -> str:
             c = classifier[size]
             lines.append(
                 f"classifier ({classifier['kind']}) {size} {c['chars']} chars: "
-                f"p50 {c['p50_ms']:.3f} ms, p99 {c['p99_ms']:.3f} ms"
+                f"p50 {c['p50_ms']:.3f} ms, p99 {c['p99_ms']:.3f} ms "
+                f"(CPU p50 {c['cpu_p50_ms']:.3f} ms, p99 {c['cpu_p99_ms']:.3f} ms)"
             )
     if "bundle_hook" in results:
         hook = results["bundle_hook"]
