@@ -347,6 +347,19 @@ def test_gate_treats_a_cooled_down_group_as_unavailable() -> None:
     assert run(gate.cooldowns(MODELS)) == {"qwen-coder": 20.0}
 
 
+def test_gate_sees_deployments_added_after_start() -> None:
+    gate, router = make_gate(make_state())
+    assert run(gate.cooldowns(MODELS)) == {}
+    # A second qwen-coder deployment (e.g. added in the admin UI): one cooled deployment is no
+    # longer the whole group, and the new one is picked up without a restart.
+    router.model_list.append({"model_name": "qwen-coder", "litellm_params": {"api_base": "http://127.0.0.1:9081/v1"},
+                              "model_info": {"id": "id-qwen-2"}})
+    router.cooldown_cache.active["id-qwen-coder"] = {"timestamp": Clock().now, "cooldown_time": 30}
+    assert run(gate.reroute("qwen-coder")) == "qwen-coder"
+    router.cooldown_cache.active["id-qwen-2"] = {"timestamp": Clock().now, "cooldown_time": 30}
+    assert run(gate.reroute("qwen-coder")) == "llama"
+
+
 def test_gate_targets_skip_deployments_without_api_base() -> None:
     router = FakeRouter()
     router.model_list.append({"model_name": "cloud", "litellm_params": {"model": "openai/gpt-4o"}})
