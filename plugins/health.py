@@ -88,14 +88,19 @@ class HealthState:
     def snapshot(self) -> dict[str, ModelHealth]:
         return {model: replace(health) for model, health in self._models.items()}
 
-    def record_success(self, model: str, latency_ms: float | None = None,
-                       source: Source = "probe") -> None:
+    def _observed(self, model: str, latency_ms: float | None, source: Source) -> ModelHealth | None:
+        """The model's record, stamped with the probe's time and latency when a probe saw it."""
         health = self._models.get(model)
-        if health is None:
-            return
-        if source == "probe":
+        if health is not None and source == "probe":
             health.last_probe = self._clock()
             health.latency_ms = latency_ms
+        return health
+
+    def record_success(self, model: str, latency_ms: float | None = None,
+                       source: Source = "probe") -> None:
+        health = self._observed(model, latency_ms, source)
+        if health is None:
+            return
         health.consecutive_failures = 0
         health.consecutive_successes += 1
         if health.status == "unhealthy" and health.consecutive_successes >= self._healthy_after:
@@ -103,12 +108,9 @@ class HealthState:
 
     def record_failure(self, model: str, error: str, latency_ms: float | None = None,
                        source: Source = "probe") -> None:
-        health = self._models.get(model)
+        health = self._observed(model, latency_ms, source)
         if health is None:
             return
-        if source == "probe":
-            health.last_probe = self._clock()
-            health.latency_ms = latency_ms
         health.last_error = error
         health.last_failure_source = source
         health.consecutive_successes = 0
