@@ -135,8 +135,11 @@ def test_prometheus_scrapes_the_proxy(prometheus: str, proxy: Proxy) -> None:
             break
         time.sleep(1)
     assert got == want
-    up = query(prometheus, "count by (job) (up == 1)")
-    assert up == {"agent-router": 1, "max-serve": 3, "proxy": 1}
+    # A backend restarted by an earlier test may not have been scraped yet: wait for the scrapes.
+    want_up = {"agent-router": 1, "max-serve": 3, "proxy": 1}
+    while (up := query(prometheus, "count by (job) (up == 1)")) != want_up and time.monotonic() < deadline:
+        time.sleep(1)
+    assert up == want_up
     rules = httpx.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
     assert {r["name"] for g in rules for r in g["rules"]} >= {
         "AgentRouterAllModelsUnhealthy", "AgentRouterHighFallbackRate",
