@@ -15,6 +15,7 @@ from scripts.stack import (
     BACKENDS,
     ROOT,
     Managed,
+    compile_max_extensions,
     ensure_echo_model,
     proxy_env,
     start_max_serve,
@@ -45,6 +46,8 @@ def main() -> int:
     try:
         model_dir = ensure_echo_model(STATE / "echo-model")
         waits: list[tuple[str, Managed]] = []
+        if not all(os.environ.get(var) for var, _, _ in BACKENDS):
+            compile_max_extensions()
         for index, (var, served, backend_port) in enumerate(BACKENDS):
             if os.environ.get(var):
                 api_bases[var] = os.environ[var]

@@ -112,6 +112,29 @@ def ensure_echo_model(model_dir: Path) -> Path:
     return model_dir
 
 
+# MAX compiles its Mojo extension modules (in 26.7: `max._kv_cache_ops`) on first import into an
+# in-tree `__mojocache__`, without a lock or an atomic rename: MAX processes started together on a
+# fresh environment race, and one can load another's half-written `.so` ("file too short"). Importing
+# them once, alone, before starting several processes leaves a complete cache for all of them.
+_COMPILE_MOJO_MODULES = """
+import importlib, pathlib, max
+root = pathlib.Path(next(iter(max.__path__)))  # a namespace package: no __file__
+for package in sorted({source.parent for source in root.rglob("*.mojo")}):
+    if (package / "__init__.py").exists():
+        importlib.import_module(".".join(("max", *package.relative_to(root).parts)))
+"""
+
+
+def compile_max_extensions(max_bin: Path = VENV_MAX_BIN, timeout: float = 600) -> None:
+    """Build MAX's Mojo extension cache once, before several MAX Serve processes start at once."""
+    python = max_bin.parent / "python"
+    done = subprocess.run(
+        [str(python), "-c", _COMPILE_MOJO_MODULES], capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"compiling MAX's Mojo extensions failed:\n{done.stderr[-4000:]}")
+
+
 def start_max_serve(
     name: str,
     served_model: str,

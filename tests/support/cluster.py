@@ -15,6 +15,7 @@ from scripts.stack import (
     BACKENDS,
     ROOT,
     Managed,
+    compile_max_extensions,
     free_port,
     proxy_env,
     start_max_serve,
@@ -67,6 +68,7 @@ def start_backends(model_dir: Path, log_dir: Path) -> dict[str, Backend]:
         backends[group] = Backend(
             group, served, port, free_port(), model_dir, log_dir, FaultProxy(port)
         )
+    compile_max_extensions()
     for backend in backends.values():
         backend.start()
     for backend in backends.values():
