@@ -48,8 +48,5 @@ def healthy_backends(backends: dict[str, Backend]) -> dict[str, Backend]:
 @pytest.fixture(scope="session")
 def proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
     """The shared proxy: tests using it must leave backends healthy (no cooldown-causing faults)."""
-    running = launch_proxy(backends, log_dir)
-    try:
+    with launch_proxy(backends, log_dir) as running:
         yield running
-    finally:
-        running.stop()

@@ -69,11 +69,8 @@ def adopted(backends: dict[str, Backend], tmp_path_factory: pytest.TempPathFacto
     directory = tmp_path_factory.mktemp("team")
     config = directory / "team_config.yaml"
     config.write_text(yaml.safe_dump(merge(FOREIGN, readme_snippet())))
-    running = launch_proxy(backends, directory, config=config, name="litellm-adopted")
-    try:
+    with launch_proxy(backends, directory, config=config, name="litellm-adopted") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_readme_lines_route_by_intent(adopted: Proxy, healthy_backends: dict[str, Backend]) -> None:

@@ -23,11 +23,10 @@ REASONING = "Solve step by step: how many ways can 4 people sit in 6 chairs? Pro
 
 @pytest.fixture()
 def fresh_proxy(healthy_backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
-    running = launch_proxy(healthy_backends, log_dir, name="litellm-faults")
     try:
-        yield running
+        with launch_proxy(healthy_backends, log_dir, name="litellm-faults") as running:
+            yield running
     finally:
-        running.stop()
         for backend in healthy_backends.values():
             backend.fault.mode = "pass"
 

@@ -76,13 +76,10 @@ def health_proxy(backends: dict[str, Backend], log_dir: Path,
         backend.fault.mode = "pass"
         backend.ensure_running()
     config = derived_config(tmp_path_factory.mktemp("health"), "health-1s", HEALTH)
-    running = launch_proxy(backends, log_dir, config=config, name="litellm-health")
-    try:
+    with launch_proxy(backends, log_dir, config=config, name="litellm-health") as running:
         wait_for(lambda: running.client.get("/router/info").json()["health_monitor"]["rounds"] > 0,
                  30, "probed once")
         yield running
-    finally:
-        running.stop()
 
 
 # -- endpoints -----------------------------------------------------------------------------
@@ -257,41 +254,37 @@ def test_replicas_share_what_they_learn_through_redis(
         tmp_path, "replica", {**HEALTH, "interval_seconds": 3600},
         {"redis_host": "127.0.0.1", "redis_port": 6379, "cache_kwargs": {"db": REDIS_DB}},
     )
-    first = launch_proxy(healthy_backends, log_dir, config=config, name="litellm-replica-a")
-    try:
-        second = launch_proxy(healthy_backends, log_dir, config=config, name="litellm-replica-b")
-    except BaseException:
-        first.stop()
-        raise
     qwen = healthy_backends["qwen-coder"]
-    try:
-        for replica in (first, second):
-            wait_for(lambda r=replica: r.client.get("/router/info").json()["health_monitor"]["rounds"] > 0,
-                     30, "probed once")
-        qwen.fault.mode = "error500"
-        # Replica A learns from real failures: explicit requests for qwen-coder fail over to llama
-        # and LiteLLM cools the deployment down once allowed_fails is exceeded.
-        for _ in range(4):
-            assert first.chat(CODE, model="qwen-coder").status_code == 200
-        wait_for(lambda: first.client.get("/router/health").json()["models"]["qwen-coder"]["cooldown"]["active"],
-                 10, "cooled down on A")
-        assert any(b"cooldown" in key for key in redis_db.keys("*"))
+    with (
+        launch_proxy(healthy_backends, log_dir, config=config, name="litellm-replica-a") as first,
+        launch_proxy(healthy_backends, log_dir, config=config, name="litellm-replica-b") as second,
+    ):
+        try:
+            for replica in (first, second):
+                wait_for(lambda r=replica: r.client.get("/router/info").json()["health_monitor"]["rounds"] > 0,
+                         30, "probed once")
+            qwen.fault.mode = "error500"
+            # Replica A learns from real failures: explicit requests for qwen-coder fail over to llama
+            # and LiteLLM cools the deployment down once allowed_fails is exceeded.
+            for _ in range(4):
+                assert first.chat(CODE, model="qwen-coder").status_code == 200
+            wait_for(lambda: first.client.get("/router/health").json()["models"]["qwen-coder"]["cooldown"]["active"],
+                     10, "cooled down on A")
+            assert any(b"cooldown" in key for key in redis_db.keys("*"))
 
-        # Replica B never talked to qwen-coder since its first probe, and its monitor still says
-        # healthy, yet it sees A's cooldown and sends code straight to the fallback.
-        seen = second.client.get("/router/health").json()["models"]["qwen-coder"]
-        assert seen["status"] == "healthy" and seen["cooldown"]["active"] is True
-        before = qwen.fault.count("/v1/chat/completions")
-        meta = routed(second.chat(CODE))
-        assert meta["primary_model"] == "qwen-coder" and meta["model_id"] == "llama"
-        assert qwen.fault.count("/v1/chat/completions") == before
+            # Replica B never talked to qwen-coder since its first probe, and its monitor still says
+            # healthy, yet it sees A's cooldown and sends code straight to the fallback.
+            seen = second.client.get("/router/health").json()["models"]["qwen-coder"]
+            assert seen["status"] == "healthy" and seen["cooldown"]["active"] is True
+            before = qwen.fault.count("/v1/chat/completions")
+            meta = routed(second.chat(CODE))
+            assert meta["primary_model"] == "qwen-coder" and meta["model_id"] == "llama"
+            assert qwen.fault.count("/v1/chat/completions") == before
 
-        # A also marked qwen-coder unhealthy from the failures themselves (passive signal).
-        assert status(first, "qwen-coder") == "unhealthy"
-    finally:
-        qwen.fault.mode = "pass"
-        second.stop()
-        first.stop()
+            # A also marked qwen-coder unhealthy from the failures themselves (passive signal).
+            assert status(first, "qwen-coder") == "unhealthy"
+        finally:
+            qwen.fault.mode = "pass"
 
 
 # -- LiteLLM's own within-group health routing, fed by our probes ------------------------------
@@ -312,22 +305,21 @@ def test_probe_results_steer_litellm_within_a_group(
         "model_info": {"access_groups": ["agent-router-models"]},
     })
     config.write_text(yaml.safe_dump(document, sort_keys=False))
-    proxy = launch_proxy(healthy_backends, log_dir, config=config, name="litellm-health-group")
-    try:
-        rounds = proxy.client.get("/router/info").json()["health_monitor"]["rounds"]
-        qwen.fault.mode = "close"  # probes and requests to the first deployment are dropped
-        wait_for(lambda: proxy.client.get("/router/info").json()["health_monitor"]["rounds"] >= rounds + 2,
-                 30, "probed twice")
-        # The group stays healthy (one deployment answers): our hook keeps routing code to it.
-        assert status(proxy, "qwen-coder") == "healthy"
-        before = qwen.fault.count("/v1/chat/completions")
-        bases = set()
-        for _ in range(20):
-            resp = proxy.chat(CODE, model="qwen-coder")
-            assert resp.status_code == 200, resp.text
-            bases.add(resp.headers["x-litellm-model-api-base"])
-        assert bases == {spare.fault.api_base}
-        assert qwen.fault.count("/v1/chat/completions") == before
-    finally:
-        qwen.fault.mode = "pass"
-        proxy.stop()
+    with launch_proxy(healthy_backends, log_dir, config=config, name="litellm-health-group") as proxy:
+        try:
+            rounds = proxy.client.get("/router/info").json()["health_monitor"]["rounds"]
+            qwen.fault.mode = "close"  # probes and requests to the first deployment are dropped
+            wait_for(lambda: proxy.client.get("/router/info").json()["health_monitor"]["rounds"] >= rounds + 2,
+                     30, "probed twice")
+            # The group stays healthy (one deployment answers): our hook keeps routing code to it.
+            assert status(proxy, "qwen-coder") == "healthy"
+            before = qwen.fault.count("/v1/chat/completions")
+            bases = set()
+            for _ in range(20):
+                resp = proxy.chat(CODE, model="qwen-coder")
+                assert resp.status_code == 200, resp.text
+                bases.add(resp.headers["x-litellm-model-api-base"])
+            assert bases == {spare.fault.api_base}
+            assert qwen.fault.count("/v1/chat/completions") == before
+        finally:
+            qwen.fault.mode = "pass"

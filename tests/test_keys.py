@@ -50,12 +50,9 @@ def keyed_proxy(
 ) -> Iterator[Proxy]:
     config = keyed_config(tmp_path_factory.mktemp("keys") / "litellm_config.yaml")
     keys = {GROUP_KEY: [ACCESS_GROUP], ROUTER_KEY: ["agent-router"]}
-    proxy = launch_proxy(backends, log_dir, config=config, name="litellm-keys",
-                         extra_env={KEYS_ENV: json.dumps(keys)})
-    try:
+    keys_env = {KEYS_ENV: json.dumps(keys)}
+    with launch_proxy(backends, log_dir, config=config, name="litellm-keys", extra_env=keys_env) as proxy:
         yield proxy
-    finally:
-        proxy.stop()
 
 
 def call(

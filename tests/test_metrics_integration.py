@@ -64,11 +64,8 @@ def scrape_until(proxy: Proxy, name: str, expected: float, timeout: float = 60) 
 @pytest.fixture(scope="module")
 def fresh_proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
     """Its own proxy: counters start at zero, and the cooldowns the faults cause die with it."""
-    running = launch_proxy(backends, log_dir, name="litellm-metrics")
-    try:
+    with launch_proxy(backends, log_dir, name="litellm-metrics") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_known_traffic_gives_exact_series(
@@ -166,10 +163,9 @@ def test_two_workers_sum_their_counts(
         # uvicorn kills a worker not ready within 5 s; importing LiteLLM takes longer on 2 cores.
         "TIMEOUT_WORKER_HEALTHCHECK": "600",
     }
-    proxy = launch_proxy(
+    with launch_proxy(
         backends, log_dir, name="litellm-2-workers", extra_env=env, workers=2, timeout=600
-    )
-    try:
+    ) as proxy:
         for backend in backends.values():
             backend.fault.mode = "pass"
         sent = 0
@@ -206,8 +202,6 @@ def test_two_workers_sum_their_counts(
         assert "Duplicated timeseries" not in log
         assert log.count("another worker serves the metrics exporter") <= 1
         print(f"multi-worker: sent={sent} per_worker={per_worker}")
-    finally:
-        proxy.stop()
 
 
 # The gauge is set by the health monitor (the `health` helper's work): nothing to test without it.
@@ -228,29 +222,28 @@ def test_model_health_gauge_follows_a_stopped_backend(
     for backend in backends.values():
         backend.fault.mode = "pass"
         backend.ensure_running()
-    proxy = launch_proxy(backends, log_dir, config=config, name="litellm-metrics-health")
-    victim = backends["deepseek-r1"]
-    health = "agent_router_model_health"
+    with launch_proxy(backends, log_dir, config=config, name="litellm-metrics-health") as proxy:
+        victim = backends["deepseek-r1"]
+        health = "agent_router_model_health"
 
-    def gauge(model: str) -> float | None:
-        return parse(scrape(proxy)).get((health, frozenset({("model", model)})))
+        def gauge(model: str) -> float | None:
+            return parse(scrape(proxy)).get((health, frozenset({("model", model)})))
 
-    def wait_until(model: str, expected: float, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while gauge(model) != expected:
-            assert time.monotonic() < deadline, f"{health}{{model={model!r}}} never became {expected}"
-            time.sleep(0.5)
+        def wait_until(model: str, expected: float, timeout: float = 60) -> None:
+            deadline = time.monotonic() + timeout
+            while gauge(model) != expected:
+                assert time.monotonic() < deadline, f"{health}{{model={model!r}}} never became {expected}"
+                time.sleep(0.5)
 
-    try:
-        for model in backends:
-            wait_until(model, 1.0)
-        victim.kill()
-        wait_until("deepseek-r1", 0.0)
-        assert gauge("llama") == 1.0 and gauge("qwen-coder") == 1.0
-        exported = parse(httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics").text)
-        assert exported[(health, frozenset({("model", "deepseek-r1")}))] == 0.0
-        victim.ensure_running()
-        wait_until("deepseek-r1", 1.0)
-    finally:
-        victim.ensure_running()
-        proxy.stop()
+        try:
+            for model in backends:
+                wait_until(model, 1.0)
+            victim.kill()
+            wait_until("deepseek-r1", 0.0)
+            assert gauge("llama") == 1.0 and gauge("qwen-coder") == 1.0
+            exported = parse(httpx.get(f"http://127.0.0.1:{proxy.metrics_port}/metrics").text)
+            assert exported[(health, frozenset({("model", "deepseek-r1")}))] == 0.0
+            victim.ensure_running()
+            wait_until("deepseek-r1", 1.0)
+        finally:
+            victim.ensure_running()

@@ -109,6 +109,12 @@ class Proxy:
         self.client.close()
         self.process.stop()
 
+    def __enter__(self) -> Proxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
 
 def launch_proxy(
     backends: Mapping[str, Backend],
@@ -119,6 +125,7 @@ def launch_proxy(
     workers: int = 1,
     timeout: float = 180,
 ) -> Proxy:
+    """A ready proxy on a free port; `with launch_proxy(...) as proxy:` stops it on the way out."""
     port = free_port()
     key = "sk-test-" + secrets.token_hex(12)
     env = proxy_env(os.environ, key, api_bases(backends))
