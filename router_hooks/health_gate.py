@@ -28,6 +28,8 @@ from plugins.health_monitor import Outcome, health_url
 logger = logging.getLogger(__name__)
 
 RouterLookup = Callable[[], Any]
+# (model group, api_base, model id) of one deployment, None where the model list lacks it.
+Deployment = tuple[str | None, str | None, str | None]
 
 
 class HealthGate:
@@ -53,19 +55,15 @@ class HealthGate:
         router = self._router()
         return fallback_chains(getattr(router, "fallbacks", None) if router is not None else None)
 
-    def deployments(self) -> list[Mapping[str, Any]]:
+    def deployments(self) -> list[Deployment]:
         router = self._router()
-        model_list = getattr(router, "model_list", None) if router is not None else None
-        return [d for d in model_list or [] if isinstance(d, Mapping)]
+        return _deployments(getattr(router, "model_list", None) if router is not None else None)
 
     def targets(self) -> dict[str, list[str]]:
         """model group -> health URLs of its deployments that have an `api_base` to probe."""
         targets: dict[str, list[str]] = {}
-        for deployment in self.deployments():
-            group = deployment.get("model_name")
-            params = deployment.get("litellm_params") or {}
-            api_base = params.get("api_base") if isinstance(params, Mapping) else None
-            if isinstance(group, str) and isinstance(api_base, str) and api_base:
+        for group, api_base, _ in self.deployments():
+            if group is not None and api_base:
                 url = health_url(api_base, self.settings.path)
                 if url not in targets.setdefault(group, []):
                     targets[group].append(url)
@@ -95,11 +93,8 @@ class HealthGate:
         key = (id(model_list), len(model_list))
         if key != self._ids_key:
             ids: dict[str, list[str]] = {}
-            for deployment in self.deployments():
-                group = deployment.get("model_name")
-                info = deployment.get("model_info") or {}
-                model_id = info.get("id") if isinstance(info, Mapping) else None
-                if isinstance(group, str) and isinstance(model_id, str):
+            for group, _, model_id in _deployments(model_list):
+                if group is not None and model_id is not None:
                     ids.setdefault(group, []).append(model_id)
             self._ids = {g: tuple(i) for g, i in ids.items()}
             self._ids_key = key
@@ -113,12 +108,8 @@ class HealthGate:
             return
         now = self._wall_clock()
         states: dict[str, dict[str, Any]] = {}
-        for deployment in self.deployments():
-            params = deployment.get("litellm_params") or {}
-            info = deployment.get("model_info") or {}
-            api_base = params.get("api_base") if isinstance(params, Mapping) else None
-            model_id = info.get("id") if isinstance(info, Mapping) else None
-            if not isinstance(api_base, str) or not isinstance(model_id, str):
+        for _, api_base, model_id in self.deployments():
+            if api_base is None or model_id is None:
                 continue
             outcome = outcomes.get(health_url(api_base, self.settings.path))
             if outcome is not None:
@@ -162,6 +153,26 @@ class HealthGate:
             f"{', '.join(tracked)} are all unhealthy according to the health monitor; "
             "the request was attempted anyway and failed"
         )
+
+
+def _deployments(model_list: Any) -> list[Deployment]:
+    """(model group, api_base, model id) of each deployment in LiteLLM's model list; None where absent."""
+    found: list[Deployment] = []
+    for deployment in model_list or ():
+        if not isinstance(deployment, Mapping):
+            continue
+        params = deployment.get("litellm_params") or {}
+        info = deployment.get("model_info") or {}
+        found.append((
+            _string(deployment.get("model_name")),
+            _string(params.get("api_base") if isinstance(params, Mapping) else None),
+            _string(info.get("id") if isinstance(info, Mapping) else None),
+        ))
+    return found
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _remaining(value: Any, now: float) -> float:
