@@ -82,9 +82,6 @@ class HealthState:
         health = self._models.get(model)
         return health is None or health.status == "healthy"
 
-    def healthy_models(self) -> list[str]:
-        return [m for m, h in self._models.items() if h.status == "healthy"]
-
     def snapshot(self) -> dict[str, ModelHealth]:
         return {model: replace(health) for model, health in self._models.items()}
 

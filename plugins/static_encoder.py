@@ -42,9 +42,6 @@ class StaticEncoder:
     def token_ids(self, text: str) -> list[int]:
         return self._tokenizer.ids(text)[: self._max_tokens]
 
-    def embed(self, text: str) -> Vector:
-        return self.embed_ids(self.token_ids(text))
-
     def embed_ids(self, ids: list[int]) -> Vector:
         if not ids:
             return np.zeros(self.dim, dtype=np.float32)

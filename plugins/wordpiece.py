@@ -35,10 +35,9 @@ _MARKS = _nonspacing_marks()
 
 
 class WordPiece:
-    def __init__(self, vocab: Mapping[str, int], unk_token: str = "[UNK]", max_word_chars: int = 100) -> None:
+    def __init__(self, vocab: Mapping[str, int], max_word_chars: int = 100) -> None:
         self._vocab = dict(vocab)
         self._max_word_chars = max_word_chars
-        self.unk_id = self._vocab.get(unk_token)
         # Memo of word -> ids: bounded, and only a cache (results never depend on it).
         self._memo: dict[str, tuple[int, ...]] = {}
 
@@ -47,7 +46,7 @@ class WordPiece:
         model = json.loads(path.read_text(encoding="utf-8"))["model"]
         if model.get("type") != "WordPiece":
             raise ValueError(f"{path}: expected a WordPiece model, found {model.get('type')!r}")
-        return cls(model["vocab"], model.get("unk_token", "[UNK]"), int(model.get("max_input_chars_per_word", 100)))
+        return cls(model["vocab"], int(model.get("max_input_chars_per_word", 100)))
 
     @property
     def vocab_size(self) -> int:
