@@ -7,18 +7,16 @@ lists them. Label values come only from the config (models, intents) or fixed se
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from plugins.fallback_window import FallbackWindow
 
 ErrorType = Literal[
     "timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other",
 ]
-ERROR_TYPES: Final[tuple[ErrorType, ...]] = (
-    "timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other",
-)
+ERROR_TYPES: Final[tuple[ErrorType, ...]] = get_args(ErrorType)
 CONFIDENCE_LEVELS: Final = ("high", "medium", "low")
 STATUSES: Final = ("success", "error")
 # The intent label of requests that named a model themselves and were not classified.
@@ -40,7 +38,7 @@ class RouterMetrics:
         registry: CollectorRegistry | None = None,
         fallback_window: FallbackWindow | None = None,
     ) -> None:
-        reg = registry if registry is not None else _default_registry()
+        reg = registry if registry is not None else REGISTRY
         self.models = tuple(models)
         self.intents = (*tuple(intents), DIRECT_INTENT)
         self.requests = Counter(
@@ -142,9 +140,3 @@ class RouterMetrics:
     def _record_window(self, primary: str, fell_back: bool) -> None:
         self.window.record(primary, fell_back)
         self.fallback_rate.labels(primary).set(self.window.rate(primary))
-
-
-def _default_registry() -> CollectorRegistry:
-    from prometheus_client import REGISTRY
-
-    return REGISTRY

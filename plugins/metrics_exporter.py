@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +78,7 @@ class MetricsExporter:
 
     def _collecting_registry(self) -> CollectorRegistry:
         if self._multiproc_dir is None:
-            if self._registry is not None:
-                return self._registry
-            from prometheus_client import REGISTRY
-
-            return REGISTRY
+            return self._registry if self._registry is not None else REGISTRY
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=self._multiproc_dir)  # type: ignore[no-untyped-call]  # untyped in 0.26
         return registry
