@@ -104,9 +104,9 @@ def render(
         row = report.confusion[name]
         out.write(f"{name:<12}" + "".join(f"{row.get(n, 0):>11}" for n in report.labels) + "\n")
     for name, values in (("wall", latencies), ("cpu", cpu)):
-        ms = [s * 1000 for s in values]
-        out.write(f"{'' if name == 'cpu' else chr(10)}latency per request, {name} ms (n={len(ms)}): "
-                  f"p50 {percentile(ms, 50):.3f}  p99 {percentile(ms, 99):.3f}  max {max(ms):.3f}\n")
+        ms = _ms(values)
+        out.write(f"{'' if name == 'cpu' else chr(10)}latency per request, {name} ms (n={ms['n']}): "
+                  f"p50 {ms['p50']:.3f}  p99 {ms['p99']:.3f}  max {ms['max']:.3f}\n")
 
 
 def _ms(values: Sequence[float]) -> dict[str, float]:

@@ -129,13 +129,13 @@ class RouterConfig(_Frozen):
     default_model: str
     default_intent: str = "general"
     classifier: ClassifierKind = "keyword"
-    thresholds: Thresholds = Field(default_factory=lambda: Thresholds(high=0.7, medium=0.4, low=0.2))
+    thresholds: Thresholds = Field(default_factory=Thresholds)
     intents: Mapping[str, Intent]
     # How much earlier turns and the system prompt count next to the latest user turn.
     context_weight: float = Field(0.3, ge=0.0, le=1.0)
     # Longer inputs are cut (head and tail kept) before classification: cost stays bounded.
     max_chars: int = Field(4000, ge=100, le=1_000_000)
-    metrics: MetricsSettings = MetricsSettings()
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     # The learned classifier's artifact directory; unset means the one packaged in plugins/models.
     learned_model: str | None = None
