@@ -14,25 +14,16 @@ from typing import Any
 
 import httpx
 
-from scripts.bench_load import HEADER
+from scripts.bench_load import HEADER, PROMPTS, chat_body
 from scripts.stack import BACKENDS, Managed
 
-CODE_PROMPT = "Write a Python function that parses a CSV file and fix this bug: ```x = [1,2```"
+CODE_PROMPT = PROMPTS[0]
 QWEN_SERVED = BACKENDS[1][1]
-
-
-def _chat(model: str, content: str, stream: bool = False) -> dict[str, Any]:
-    return {
-        "model": model,
-        "max_tokens": 8,
-        "stream": stream,
-        "messages": [{"role": "user", "content": content}],
-    }
 
 
 def cold_start(url: str, key: str, proc: Managed, t0: float, routed: bool, timeout: float = 180.0) -> float:
     """Seconds from `t0` (spawn) to the first 200 chat response (with the header when `routed`)."""
-    body = _chat("agent-router", CODE_PROMPT)
+    body = chat_body("agent-router", CODE_PROMPT)
     headers = {"authorization": f"Bearer {key}"}
     with httpx.Client(timeout=10) as client:
         while time.monotonic() - t0 < timeout:
@@ -53,15 +44,15 @@ def _meta(resp: httpx.Response) -> dict[str, Any]:
     return dict(json.loads(raw)) if raw else {}
 
 
-async def check_features(url: str, key: str, stub_url: str, exporter_url: str | None = None) -> dict[str, Any]:
+async def check_features(url: str, key: str, stub_url: str, exporter_url: str) -> dict[str, Any]:
     headers = {"authorization": f"Bearer {key}"}
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
-        resp = await client.post("/v1/chat/completions", json=_chat("agent-router", CODE_PROMPT))
+        resp = await client.post("/v1/chat/completions", json=chat_body("agent-router", CODE_PROMPT))
         meta = _meta(resp)
         found["header"] = resp.status_code == 200 and meta.get("model_id") == "qwen-coder"
         async with client.stream(
-            "POST", "/v1/chat/completions", json=_chat("agent-router", CODE_PROMPT, stream=True)
+            "POST", "/v1/chat/completions", json=chat_body("agent-router", CODE_PROMPT, stream=True)
         ) as stream:
             lines = [line async for line in stream.aiter_lines() if line.startswith("data: ")]
             found["streaming_header"] = (
@@ -71,16 +62,15 @@ async def check_features(url: str, key: str, stub_url: str, exporter_url: str | 
         found["metrics_status"] = metrics.status_code
         found["metrics"] = metrics.status_code == 200 and "agent_router_requests_total" in metrics.text
         found["litellm_metrics"] = metrics.status_code == 200 and "litellm_" in metrics.text
-        if exporter_url:
-            exported = await client.get(exporter_url + "/metrics")
-            found["exporter_metrics"] = exported.status_code == 200 and "agent_router_requests_total" in exported.text
+        exported = await client.get(exporter_url + "/metrics")
+        found["exporter_metrics"] = exported.status_code == 200 and "agent_router_requests_total" in exported.text
         live = await client.get("/health/liveliness")
         ready = await client.get("/health/readiness")
         found["health"] = live.status_code == 200 and ready.status_code == 200
         async with httpx.AsyncClient(base_url=stub_url, timeout=10) as stub:
             await stub.post("/control/fail", json={"models": [QWEN_SERVED]})
             try:
-                resp = await client.post("/v1/chat/completions", json=_chat("agent-router", CODE_PROMPT))
+                resp = await client.post("/v1/chat/completions", json=chat_body("agent-router", CODE_PROMPT))
                 meta = _meta(resp)
                 found["fallback"] = (
                     resp.status_code == 200

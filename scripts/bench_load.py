@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
+
+from plugins.evaluation import percentile as nearest_rank
 
 # A fixed mix of prompts, one per intent, so every configuration sees the same requests and the
 # bundle's classifier does real work (the keyword patterns scan the whole prompt).
@@ -42,14 +44,18 @@ class PhaseResult:
     with_header: int = 0
 
 
-def request_body(index: int, model: str, stream: bool = False) -> bytes:
-    body = {
+def chat_body(model: str, content: str, stream: bool = False) -> dict[str, Any]:
+    """A short chat completion request: one user message, at most 8 tokens back."""
+    return {
         "model": model,
         "max_tokens": 8,
         "stream": stream,
-        "messages": [{"role": "user", "content": PROMPTS[index % len(PROMPTS)]}],
+        "messages": [{"role": "user", "content": content}],
     }
-    return json.dumps(body).encode()
+
+
+def request_body(index: int, model: str) -> bytes:
+    return json.dumps(chat_body(model, PROMPTS[index % len(PROMPTS)])).encode()
 
 
 async def run_phase(
@@ -104,9 +110,5 @@ async def run_phase(
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in [0, 100]); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, math.ceil(q / 100.0 * len(ordered)) - 1))
-    return ordered[rank]
+    """Nearest-rank percentile (q in [0, 100]); 0.0 for no values (a phase that sent nothing)."""
+    return nearest_rank(values, q) if values else 0.0
