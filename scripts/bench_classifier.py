@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from plugins.classifier_learned import PACKAGED_MODEL, LearnedClassifier
-from plugins.classifiers import build_classifier
-from plugins.config import load_config
+from plugins.cli import load
+from plugins.decision import Classifier
 from plugins.evaluation import percentile
 from plugins.prompt import Prompt
 from scripts.training_data import read_all
@@ -41,8 +41,8 @@ def prompts(text: str, length: int, n: int) -> list[str]:
     return [text[s : s + length] for s in starts]
 
 
-def measure(classify: object, items: Sequence[Prompt]) -> tuple[list[float], list[float]]:
-    run = classify.classify  # type: ignore[attr-defined]
+def measure(classifier: Classifier, items: Sequence[Prompt]) -> tuple[list[float], list[float]]:
+    run = classifier.classify
     for item in items[:20]:
         run(item)  # warm-up: first calls fill caches
     wall, cpu = [], []
@@ -64,8 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--classifier", default="learned", choices=("keyword", "learned", "hybrid"))
     parser.add_argument("--n", type=int, default=300)
     args = parser.parse_args(argv)
-    config = load_config(ROOT / "litellm_config.yaml").model_copy(update={"classifier": args.classifier})
-    classifier = build_classifier(config)
+    _, classifier, _ = load(str(ROOT / "litellm_config.yaml"), args.classifier)
     text = corpus()
     print(f"classifier {args.classifier}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for length in LENGTHS:

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import requests
@@ -102,7 +102,7 @@ class SmokeTest:
         except (ValueError, KeyError, TypeError) as exc:  # malformed JSON or an unexpected shape
             return Result(name, False, f"unexpected answer: {type(exc).__name__}: {exc}",
                           self.clock() - started)
-        return Result(**{**asdict(result), "name": name, "seconds": self.clock() - started})
+        return replace(result, name=name, seconds=self.clock() - started)
 
     def _get(self, path_or_url: str, auth: bool = True) -> requests.Response:
         url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
@@ -183,7 +183,7 @@ class SmokeTest:
         elif expected in self.intent_models and served != self.intent_models[expected]:
             problems.append(f"served by {served!r}, expected {self.intent_models[expected]!r}")
         if problems:
-            return Result(**{**asdict(result), "ok": False, "detail": "; ".join(problems)})
+            return replace(result, ok=False, detail="; ".join(problems))
         return result
 
     def metrics(self) -> Result:
