@@ -15,7 +15,7 @@ from plugins.health import HealthState
 from plugins.health_monitor import HealthMonitor
 from plugins.metrics import RouterMetrics
 from plugins.metrics_exporter import MetricsExporter, forget_dead_workers, start_refresher
-from router_hooks.health_gate import HealthGate
+from router_hooks.health_gate import HealthGate, RouterLookup
 from router_hooks.hook import AgentRouterHook
 
 logger = logging.getLogger(__name__)
@@ -128,12 +128,15 @@ def build_metrics(config: RouterConfig, environ: Mapping[str, str]) -> RouterMet
     return metrics
 
 
-def build_health_gate(config: RouterConfig, metrics: RouterMetrics) -> HealthGate:
+def build_health_gate(
+    config: RouterConfig, metrics: RouterMetrics, router: RouterLookup = _router
+) -> HealthGate:
+    """The gate on a fresh health state that reports to `metrics`; `router` defaults to the proxy's."""
     state = HealthState(
         config.models, config.health.unhealthy_after, config.health.healthy_after,
         on_change=metrics.health,
     )
-    return HealthGate(state, config.health, _router)
+    return HealthGate(state, config.health, router)
 
 
 def start_health_monitor(hook: AgentRouterHook, gate: HealthGate) -> HealthMonitor | None:

@@ -21,7 +21,6 @@ from prometheus_client import CollectorRegistry
 
 from plugins.classifiers import build_classifier
 from plugins.config import load_config
-from plugins.health import HealthState
 from plugins.metrics import RouterMetrics
 from scripts.bench_load import PROMPTS, percentile
 from scripts.stack import BACKENDS
@@ -44,28 +43,22 @@ def _router(config_path: Path) -> Any:
 def _hook(config_path: Path) -> Any:
     # Importing litellm fetches the remote cost map unless told not to (~8 s of retries offline).
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from router_hooks.health_gate import HealthGate  # imports litellm: only when measuring
-    from router_hooks.hook import AgentRouterHook
+    from router_hooks.hook import AgentRouterHook  # imports litellm: only when measuring
+    from router_hooks.wiring import build_health_gate
 
     config = load_config(config_path)
     metrics = RouterMetrics(config.models, config.intents, registry=CollectorRegistry())
-    # As router_hooks.wiring builds it, but bound to a Router made here instead of the proxy's:
-    # the per-request health check reads the fallback chains and LiteLLM's cooldown cache.
+    # Bound to a Router made here instead of the proxy's: the per-request health check reads the
+    # fallback chains and LiteLLM's cooldown cache.
     router = _router(config_path)
-    state = HealthState(
-        config.models,
-        config.health.unhealthy_after,
-        config.health.healthy_after,
-        on_change=metrics.health,
-    )
     return AgentRouterHook(
         config=config,
         classifier=build_classifier(config),
         metrics=metrics,
         # What the proxy's look-up returns once cached (router_hooks/wiring.py).
-        deployments=lambda model_id: ("qwen-coder", "Qwen/Qwen2.5-Coder-7B-Instruct"),
+        deployments=lambda model_id: ("qwen-coder", BACKENDS[1][1]),
         aliases=lambda: {},
-        health=HealthGate(state, config.health, lambda: router),
+        health=build_health_gate(config, metrics, lambda: router),
     )
 
 
