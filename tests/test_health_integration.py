@@ -95,6 +95,7 @@ def test_endpoints_reject_requests_without_a_valid_key(
 
 
 def test_router_health_json(health_proxy: Proxy, healthy_backends: dict[str, Backend]) -> None:
+    chats = {name: b.fault.count("/v1/chat/completions") for name, b in healthy_backends.items()}
     resp = health_proxy.client.get("/router/health")
     assert resp.status_code == 200
     models = resp.json()["models"]
@@ -106,8 +107,9 @@ def test_router_health_json(health_proxy: Proxy, healthy_backends: dict[str, Bac
         assert entry["consecutive_failures"] == 0 and entry["probed"] is True
         assert entry["cooldown"] == {"active": False, "remaining_seconds": 0.0}
     # Answering did not call any model: only the monitor's own probes reached the backends.
-    for backend in healthy_backends.values():
+    for name, backend in healthy_backends.items():
         assert backend.fault.count("/health") > 0
+        assert backend.fault.count("/v1/chat/completions") == chats[name]
 
 
 def test_router_info_json(health_proxy: Proxy) -> None:

@@ -192,10 +192,8 @@ def test_no_key_is_a_usage_error() -> None:
 def test_against_the_real_proxy(
     proxy: Proxy, healthy_backends: dict[str, Backend], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The bundle's exporter (what Prometheus scrapes) when this version has one, else /metrics.
-    exporter_port = getattr(proxy, "metrics_port", 0)
-    metrics_url = (f"http://127.0.0.1:{exporter_port}/metrics" if exporter_port
-                   else f"{proxy.base_url}/metrics")
+    # The bundle's exporter: what Prometheus scrapes.
+    metrics_url = f"http://127.0.0.1:{proxy.metrics_port}/metrics"
     code = main(["--base-url", proxy.base_url, "--api-key", proxy.master_key, "--json",
                  "--max-tokens", "8", "--metrics-url", metrics_url], environ={})
     results = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
@@ -207,13 +205,6 @@ def test_against_the_real_proxy(
         "conversation": "deepseek-r1",
     }
     assert results["conversation"]["intent"] == "reasoning"  # switched from code
-    # /router/info and the agent_router_* series come from other parts of the bundle: the smoke
-    # test must agree with what this proxy really serves.
-    info = proxy.client.get("/router/info")
-    assert results["router/info"]["ok"] == (info.status_code == 200), results["router/info"]
-    if info.status_code == 404:
-        assert "404" in results["router/info"]["detail"]
-    scraped = proxy.client.get(metrics_url)
-    exported = scraped.status_code == 200 and "\nagent_router_" in "\n" + scraped.text
-    assert results["metrics"]["ok"] == exported, results["metrics"]
-    assert code == (0 if all(r["ok"] for r in results.values()) else 1)
+    # The bundle serves /router/info and exports the agent_router_* series: every check passes.
+    assert all(r["ok"] for r in results.values()), results
+    assert code == 0
