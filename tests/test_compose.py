@@ -299,8 +299,14 @@ def test_bundle_supports_the_python_of_the_litellm_image() -> None:
     assert "3.13" in SpecifierSet(spec)  # the official LiteLLM image runs Python 3.13
 
 
-def test_build_context_holds_the_bundle_and_no_secrets() -> None:
-    files = {p.as_posix() for p in build_context(ROOT)}
+@pytest.fixture(scope="module")
+def context_files() -> list[PurePosixPath]:
+    """The build context, walked once: the walk reads every local venv (~3 GB) to filter it."""
+    return list(build_context(ROOT))
+
+
+def test_build_context_holds_the_bundle_and_no_secrets(context_files: list[PurePosixPath]) -> None:
+    files = {p.as_posix() for p in context_files}
     needed = {"pyproject.toml", "litellm_config.yaml", "plugins/config.py", "router_hooks/hook.py"}
     assert needed <= files
     tracked = subprocess.run(["git", "ls-files", "plugins", "router_hooks"], cwd=ROOT,
@@ -311,10 +317,10 @@ def test_build_context_holds_the_bundle_and_no_secrets() -> None:
 
 
 @pytest.mark.integration
-def test_build_context_builds_the_bundle_wheel(tmp_path: Path) -> None:
+def test_build_context_builds_the_bundle_wheel(tmp_path: Path, context_files: list[PurePosixPath]) -> None:
     """What `pip install .` does in the image, on exactly the files the image gets."""
     context = tmp_path / "context"
-    for rel in build_context(ROOT):
+    for rel in context_files:
         (context / rel).parent.mkdir(parents=True, exist_ok=True)
         (context / rel).write_bytes((ROOT / rel).read_bytes())
     result = subprocess.run(
@@ -328,6 +334,6 @@ def test_build_context_builds_the_bundle_wheel(tmp_path: Path) -> None:
     # Every file of the packages, code and data (the learned classifier's artifacts) alike: a
     # package-data glob that misses a file leaves it out of the image, though editable installs
     # (tests, `make run`) still find it.
-    package_files = {rel.as_posix() for rel in build_context(ROOT) if rel.parts[0] in {"plugins", "router_hooks"}}
+    package_files = {rel.as_posix() for rel in context_files if rel.parts[0] in {"plugins", "router_hooks"}}
     assert "plugins/py.typed" in package_files
     assert package_files - names == set()

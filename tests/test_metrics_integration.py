@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from collections.abc import Iterator
@@ -154,8 +153,9 @@ def worker_counts(multiproc_dir: Path, name: str) -> dict[int, float]:
 
 
 def test_two_workers_sum_their_counts(
-    backends: dict[str, Backend], log_dir: Path, tmp_path: Path
+    healthy_backends: dict[str, Backend], log_dir: Path, tmp_path: Path
 ) -> None:
+    backends = healthy_backends
     multiproc = tmp_path / "prometheus"
     multiproc.mkdir()
     env = {
@@ -166,8 +166,6 @@ def test_two_workers_sum_their_counts(
     with launch_proxy(
         backends, log_dir, name="litellm-2-workers", extra_env=env, workers=2, timeout=600
     ) as proxy:
-        for backend in backends.values():
-            backend.fault.mode = "pass"
         sent = 0
         # Both workers accept on one socket; fresh connections until each has served some.
         while sent < 60:
@@ -204,14 +202,10 @@ def test_two_workers_sum_their_counts(
         print(f"multi-worker: sent={sent} per_worker={per_worker}")
 
 
-# The gauge is set by the health monitor (the `health` helper's work): nothing to test without it.
-@pytest.mark.skipif(
-    importlib.util.find_spec("plugins.health_monitor") is None,
-    reason="the health monitor is not in this build",
-)
 def test_model_health_gauge_follows_a_stopped_backend(
-    backends: dict[str, Backend], log_dir: Path, tmp_path: Path
+    healthy_backends: dict[str, Backend], log_dir: Path, tmp_path: Path
 ) -> None:
+    backends = healthy_backends
     document = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     # Probe every second (30 s by default) so the test sees the change quickly.
     document["agent_router"]["health"] = {
@@ -219,9 +213,6 @@ def test_model_health_gauge_follows_a_stopped_backend(
     }
     config = tmp_path / "health-1s.yaml"
     config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    for backend in backends.values():
-        backend.fault.mode = "pass"
-        backend.ensure_running()
     with launch_proxy(backends, log_dir, config=config, name="litellm-metrics-health") as proxy:
         victim = backends["deepseek-r1"]
         health = "agent_router_model_health"

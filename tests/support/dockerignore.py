@@ -60,7 +60,7 @@ def is_excluded(rel: PurePosixPath, rules: list[tuple[bool, re.Pattern[str]]]) -
 def build_context(root: Path) -> Iterator[PurePosixPath]:
     """Relative paths of the regular files Docker would send for `docker build root`."""
     rules = read_patterns(root / ".dockerignore")
-    for dirpath, dirnames, filenames in os.walk(root):  # symlinked dirs (.venv) are not entered
+    for dirpath, dirnames, filenames in os.walk(root):  # local venvs are walked too, then ignored
         base = Path(dirpath).relative_to(root)
         dirnames[:] = [d for d in dirnames if d != ".git"]
         for name in filenames:
