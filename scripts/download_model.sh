@@ -109,9 +109,8 @@ list_repo() {
   code=$(curl -sS -L "${AUTH_ARGS[@]}" -o "$out" -w '%{http_code}' --retry 2 --connect-timeout 20 \
     "$ENDPOINT/api/models/$repo/tree/$REVISION?recursive=true") || code="000"
   if [[ "$code" != 200 ]]; then
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$repo" "(file list)" "-" "FAILED" \
-      "listing answered HTTP $code$( [[ "$code" == 401 || "$code" == 403 ]] && echo ': set HF_TOKEN / accept the licence')" \
-      >> "$WORK/results.tsv"
+    # The caller records the last stderr line as this model's FAILED row.
+    echo "listing answered HTTP $code$( [[ "$code" == 401 || "$code" == 403 ]] && echo ': set HF_TOKEN / accept the licence')" >&2
     return 1
   fi
   python3 - "$name" "$repo" "$MODE" "$out" <<'PY'
@@ -150,10 +149,8 @@ done
 for item in "${selected[@]}"; do
   IFS='|' read -r name repo <<<"$item"
   if ! list_repo "$name" "$repo" >> "$WORK/tasks.tsv" 2> "$WORK/list-$name.err"; then
-    if ! grep -q "^$name"$'\t' "$WORK/results.tsv"; then
-      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$repo" "(file list)" "-" "FAILED" \
-        "$(tail -n 1 "$WORK/list-$name.err")" >> "$WORK/results.tsv"
-    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$repo" "(file list)" "-" "FAILED" \
+      "$(tail -n 1 "$WORK/list-$name.err")" >> "$WORK/results.tsv"
   fi
 done
 
