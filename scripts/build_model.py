@@ -181,17 +181,14 @@ def summary(y: Sequence[str], probs: Matrix) -> dict[str, Any]:
 
 
 def dev_cross_validation(
-    encoder: StaticEncoder, train: Sequence[Record], dev: Sequence[Record], c: float, t: float,
-    names: tuple[str, ...],
+    x_train: Data, y_train: list[str], x_dev: Data, y_dev: list[str], c: float, t: float,
+    names: tuple[str, ...], vocab: int,
 ) -> dict[str, Any]:
     """5-fold CV on the dev set: each fold is scored by a head trained on our data + the other folds,
     and by one trained on the other folds alone (the setting of the project's baseline notes)."""
     from sklearn.model_selection import StratifiedKFold
 
-    vocab = encoder.vocab_size
-    x_train, y_train = featurise(encoder, train), [r.label for r in train]
-    x_dev, y_dev = featurise(encoder, dev), [r.label for r in dev]
-    with_ours = np.zeros((len(dev), len(CLASSES)), dtype=np.float32)
+    with_ours = np.zeros((len(y_dev), len(CLASSES)), dtype=np.float32)
     dev_only = np.zeros_like(with_ours)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
     for tr, te in folds.split(x_dev[0], y_dev):
@@ -217,12 +214,13 @@ def build(out: Path, data: Path, dev_path: Path | None, distill: bool) -> dict[s
     x, y = featurise(encoder, train), [r.label for r in train]
 
     vocab = encoder.vocab_size
-    cv = {}
+    oofs, cv = {}, {}
     for c in C_GRID:
-        cv[c] = summary(y, out_of_fold(x, y, c, names, vocab))["macro_f1"]
+        oofs[c] = out_of_fold(x, y, c, names, vocab)
+        cv[c] = summary(y, oofs[c])["macro_f1"]
         print(f"C={c}: out-of-fold macro-F1 {cv[c]}", file=sys.stderr)
     best_c = max(C_GRID, key=lambda c: (cv[c], -c))
-    oof = out_of_fold(x, y, best_c, names, vocab)
+    oof = oofs[best_c]
     temperature = fit_temperature(oof, y)
     head = fit_head(x, y, best_c, temperature, names, vocab)
     (out / "head.json").write_text(json.dumps(head.to_json(), indent=1) + "\n", encoding="utf-8")
@@ -236,8 +234,9 @@ def build(out: Path, data: Path, dev_path: Path | None, distill: bool) -> dict[s
     }
     if dev_path is not None:
         dev = read_jsonl(dev_path)
-        metrics["dev_zero_shot"] = summary([r.label for r in dev], predict(head, featurise(encoder, dev)))
-        metrics["dev"] = dev_cross_validation(encoder, train, dev, best_c, temperature, names)
+        x_dev, y_dev = featurise(encoder, dev), [r.label for r in dev]
+        metrics["dev_zero_shot"] = summary(y_dev, predict(head, x_dev))
+        metrics["dev"] = dev_cross_validation(x, y, x_dev, y_dev, best_c, temperature, names, vocab)
     manifest = {
         "name": "intent-v1",
         "classes": list(CLASSES),
