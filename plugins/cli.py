@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from plugins.classifiers import build_classifier
+from plugins.classify.build import build_classifier
+from plugins.classify.decision import Classifier
+from plugins.classify.evaluation import Report, percentile, score
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.decision import Classifier
-from plugins.evaluation import Report, percentile, score
 from plugins.prompt import Prompt, PromptError, extract_prompt
 
 DEFAULT_CONFIG = "litellm_config.yaml"

@@ -1,15 +1,25 @@
-"""Maps a failed model call to one of the fixed `error_type` label values."""
+"""Failure classification, in one vocabulary: every failed model call or probe gets one `ErrorType`.
+
+The same kinds label `agent_router_errors_total{error_type}`, the health state's `last_error` and the
+probe outcomes, so a status code means the same thing on every path.
+"""
 
 from __future__ import annotations
 
-from plugins.metrics import ErrorType
+from typing import Final, Literal, get_args
 
-# LiteLLM's exception class names (litellm/exceptions.py, 1.108.7); matched by name so that
-# `plugins` never imports litellm.
-_BY_NAME: dict[str, ErrorType] = {
+ErrorType = Literal[
+    "timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other",
+]
+ERROR_TYPES: Final[tuple[ErrorType, ...]] = get_args(ErrorType)
+# Failures that say something about the backend, not about the client's request: only these count
+# against a model's health (a 400 caused by the request itself must not mark a model unhealthy).
+BACKEND_ERRORS: Final[frozenset[ErrorType]] = frozenset({"timeout", "connection", "http_5xx"})
+
+# LiteLLM's exception class names (litellm/exceptions.py), matched by name so that `plugins` never
+# imports litellm; tests/test_litellm_contract.py checks every name exists in the installed LiteLLM.
+LITELLM_EXCEPTIONS: Final[dict[str, ErrorType]] = {
     "Timeout": "timeout",
-    "APITimeoutError": "timeout",
-    "TimeoutError": "timeout",
     "APIConnectionError": "connection",
     "ServiceUnavailableError": "http_5xx",
     "InternalServerError": "http_5xx",
@@ -22,9 +32,24 @@ _BY_NAME: dict[str, ErrorType] = {
     "UnprocessableEntityError": "http_4xx",
     "ContextWindowExceededError": "http_4xx",
 }
+# The openai SDK's and the standard library's names for the same failures.
+_OTHER_EXCEPTIONS: Final[dict[str, ErrorType]] = {"APITimeoutError": "timeout", "TimeoutError": "timeout"}
+_BY_NAME: Final = {**_OTHER_EXCEPTIONS, **LITELLM_EXCEPTIONS}
+
+
+def status_error(status: int) -> ErrorType | None:
+    """The kind of an HTTP status, None for success (below 400)."""
+    if status == 429:
+        return "rate_limit"
+    if status >= 500:
+        return "http_5xx"
+    if status >= 400:
+        return "http_4xx"
+    return None
 
 
 def error_type(exc: BaseException | None) -> ErrorType:
+    """The kind of a failed call: by exception class (most specific first), then status code."""
     if exc is None:
         return "other"
     for cls in type(exc).__mro__:
@@ -32,12 +57,7 @@ def error_type(exc: BaseException | None) -> ErrorType:
             return _BY_NAME[cls.__name__]
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):
-        if status == 429:
-            return "rate_limit"
-        if status >= 500:
-            return "http_5xx"
-        if status >= 400:
-            return "http_4xx"
+        return status_error(status) or "other"
     if isinstance(exc, TimeoutError):
         return "timeout"
     if isinstance(exc, ConnectionError):

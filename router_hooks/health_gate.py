@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from plugins.config import HealthSettings
-from plugins.failover import fallback_chains, first_available
-from plugins.health import BACKEND_ERRORS, HealthState
-from plugins.health_monitor import Outcome, health_url
+from plugins.errors import BACKEND_ERRORS, ErrorType
+from plugins.health.monitor import Outcome, health_url
+from plugins.health.state import HealthState
+from plugins.routing import fallback_chains, first_available
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class HealthGate:
             logger.debug("agent-router: %s unavailable, routed to %s", model, target)
         return target
 
-    def observe(self, model: str, error: str | None) -> None:
+    def observe(self, model: str, error: ErrorType | None) -> None:
         """A real call's outcome: backend failures and successes feed the monitor's state."""
         if error is None:
             self.state.record_success(model, source="request")

@@ -15,10 +15,10 @@ from typing import Any
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 
+from plugins.classify.decision import Classifier
 from plugins.config import RouterConfig
-from plugins.decision import Classifier
-from plugins.errors import error_type
-from plugins.metrics import DIRECT_INTENT, RouterMetrics
+from plugins.errors import ErrorType, error_type
+from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import PromptError, extract_prompt
 from plugins.routing import Route, choose_route, default_route
 from router_hooks.health_gate import HealthGate
@@ -109,7 +109,7 @@ class AgentRouterHook(CustomLogger):
             logger.exception("agent-router: health check failed; keeping %s", model)
             return model
 
-    def _observe(self, model: str, error: str | None) -> None:
+    def _observe(self, model: str, error: ErrorType | None) -> None:
         if self.health is not None:
             self.health.observe(model, error)
 

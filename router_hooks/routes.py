@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse
 from litellm.proxy.auth.user_api_key_auth import user_api_key_auth
 
 import plugins
-from plugins.health_monitor import HealthMonitor
-from plugins.metrics import RouterMetrics
+from plugins.health.monitor import HealthMonitor
+from plugins.metrics.series import RouterMetrics
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 

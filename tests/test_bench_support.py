@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from scripts import stub_backend
-from scripts.bench_configs import default_config, tuned_config, write_configs
-from scripts.bench_load import percentile
+from scripts.bench import stub_backend
+from scripts.bench.configs import default_config, tuned_config, write_configs
+from scripts.bench.load import percentile
 from scripts.stack import ROOT
 
 SHIPPED = ROOT / "litellm_config.yaml"

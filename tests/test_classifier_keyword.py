@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from plugins.classifier_keyword import KeywordClassifier, clip
+from plugins.classify.keyword import KeywordClassifier, clip
 from plugins.config import load_config
 from plugins.prompt import Prompt
 from plugins.routing import choose_route

@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from plugins.classifier_hybrid import HybridClassifier
-from plugins.classifier_keyword import KeywordClassifier
-from plugins.classifier_learned import DECISIVE, PACKAGED_MODEL, LearnedClassifier
-from plugins.classifiers import build_classifier
+from plugins.classify.build import build_classifier
+from plugins.classify.decision import Decision
+from plugins.classify.head import IntentHead
+from plugins.classify.hybrid import HybridClassifier
+from plugins.classify.keyword import KeywordClassifier
+from plugins.classify.learned import DECISIVE, PACKAGED_MODEL, LearnedClassifier
+from plugins.classify.wordpiece import WordPiece
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.decision import Decision
-from plugins.intent_head import IntentHead
 from plugins.prompt import Prompt, extract_prompt
 from plugins.routing import choose_route
-from plugins.wordpiece import WordPiece
 from scripts.stack import ROOT
 
 SHIPPED = load_config(ROOT / "litellm_config.yaml")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.classifier_learned import PACKAGED_MODEL, LearnedClassifier
+from plugins.classify.learned import PACKAGED_MODEL, LearnedClassifier
 from plugins.cli import classify_stream, main
 from scripts.stack import ROOT
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from prometheus_client import CollectorRegistry
 
-from plugins.metrics import RouterMetrics
+from plugins.metrics.series import RouterMetrics
 from scripts.stack import ROOT
 
 GRAFANA = ROOT / "deploy" / "grafana"

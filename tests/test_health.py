@@ -11,10 +11,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from plugins.config import ConfigError, HealthSettings, load_config, parse_config
-from plugins.failover import fallback_chains, first_available
-from plugins.health import HealthState
-from plugins.health_monitor import HealthMonitor, health_url
-from plugins.metrics import RouterMetrics
+from plugins.health.monitor import HealthMonitor, health_url
+from plugins.health.state import HealthState
+from plugins.metrics.series import RouterMetrics
+from plugins.routing import fallback_chains, first_available
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.routes import health_json, info_json
@@ -415,7 +415,7 @@ ConnectionFailure.__name__ = "APIConnectionError"
 
 
 def make_hook(state: HealthState) -> tuple[AgentRouterHook, FakeRouter, CollectorRegistry]:
-    from plugins.classifier_keyword import KeywordClassifier
+    from plugins.classify.keyword import KeywordClassifier
 
     registry = CollectorRegistry()
     gate, router = make_gate(state)

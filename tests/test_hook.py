@@ -10,10 +10,10 @@ import pytest
 from fastapi import HTTPException
 from prometheus_client import CollectorRegistry
 
-from plugins.classifier_keyword import KeywordClassifier
+from plugins.classify.decision import Decision
+from plugins.classify.keyword import KeywordClassifier
 from plugins.config import load_config
-from plugins.decision import Decision
-from plugins.metrics import RouterMetrics
+from plugins.metrics.series import RouterMetrics
 from plugins.prompt import Prompt
 from router_hooks.hook import HEADER, AgentRouterHook
 from scripts.stack import ROOT

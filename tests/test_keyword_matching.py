@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from plugins.classifier_keyword import _found
+from plugins.classify.keyword import _found
 from plugins.config import load_config
 from scripts.stack import ROOT
 

@@ -8,8 +8,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from plugins.errors import error_type
-from plugins.fallback_window import FallbackWindow
-from plugins.metrics import RouterMetrics
+from plugins.metrics.series import RouterMetrics
+from plugins.metrics.window import FallbackWindow
 
 MODELS = ("llama", "qwen-coder", "deepseek-r1")
 INTENTS = ("code", "reasoning", "general")

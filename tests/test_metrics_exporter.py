@@ -13,13 +13,13 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from plugins.metrics import RouterMetrics
-from plugins.metrics_exporter import (
+from plugins.metrics.exporter import (
     LOCK_NAME,
     MetricsExporter,
     forget_dead_workers,
     start_refresher,
 )
+from plugins.metrics.series import RouterMetrics
 from scripts.stack import free_port
 
 

@@ -13,8 +13,8 @@ import math
 import re
 from collections.abc import Mapping
 
+from plugins.classify.decision import Decision
 from plugins.config import RouterConfig
-from plugins.decision import Decision
 from plugins.prompt import Prompt
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from plugins.wordpiece import WordPiece
+from plugins.classify.wordpiece import WordPiece
 
 Vector = npt.NDArray[np.float32]
 

@@ -7,7 +7,7 @@ classifier with nothing to say must not dilute a confident model).
 
 from __future__ import annotations
 
-from plugins.decision import Classifier, Decision
+from plugins.classify.decision import Classifier, Decision
 from plugins.prompt import Prompt
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from scripts.bench_load import PhaseResult, percentile
+from scripts.bench.classifier import report as classifier_report
+from scripts.bench.load import PhaseResult, percentile
 
 ROWS = ("direct", "litellm_default", "litellm_tuned", "bundle")
 
@@ -103,15 +104,8 @@ def table(results: dict[str, Any]) -> str:
             f"(rounds median x{values['cpu_median_of_rounds']}), "
             f"c=1 p50 {values['serial_p50_delta_ms']:+.2f} ms"
         )
-    classifier = results.get("classifier", {})
-    for size in ("short", "medium", "long"):
-        if size in classifier:
-            c = classifier[size]
-            lines.append(
-                f"classifier ({classifier['kind']}) {size} {c['chars']} chars: "
-                f"p50 {c['p50_ms']:.3f} ms, p99 {c['p99_ms']:.3f} ms "
-                f"(CPU p50 {c['cpu_p50_ms']:.3f} ms, p99 {c['cpu_p99_ms']:.3f} ms)"
-            )
+    if "classifier" in results:
+        lines.extend(classifier_report(results["classifier"]))
     if "bundle_hook" in results:
         hook = results["bundle_hook"]
         lines.append(

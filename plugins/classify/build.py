@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plugins.classifier_hybrid import HybridClassifier
-from plugins.classifier_keyword import KeywordClassifier
-from plugins.classifier_learned import PACKAGED_MODEL, LearnedClassifier
+from plugins.classify.decision import Classifier
+from plugins.classify.hybrid import HybridClassifier
+from plugins.classify.keyword import KeywordClassifier
+from plugins.classify.learned import PACKAGED_MODEL, LearnedClassifier
 from plugins.config import ConfigError, RouterConfig
-from plugins.decision import Classifier
 
 
 def build_classifier(config: RouterConfig) -> Classifier:

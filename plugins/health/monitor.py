@@ -18,14 +18,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import httpx
 
 from plugins.config import HealthSettings
-from plugins.health import HealthState, ProbeError
+from plugins.errors import ErrorType, status_error
+from plugins.health.state import HealthState
 
 logger = logging.getLogger(__name__)
 
 # model group -> the health URLs of its deployments
 Targets = Callable[[], Mapping[str, Sequence[str]]]
 # One URL's probe: (None, latency in ms) when it answered 2xx, else (the failure kind, latency or None).
-Outcome = tuple[ProbeError | None, float | None]
+Outcome = tuple[ErrorType | None, float | None]
 # Receives every URL's outcome after each round (e.g. to publish them to LiteLLM's router).
 OnRound = Callable[[Mapping[str, Outcome]], Awaitable[None]]
 
@@ -149,9 +150,8 @@ class HealthMonitor:
         latency_ms = round((self._clock() - started) * 1000.0, 3)
         if response.is_success:
             return None, latency_ms
-        if response.status_code >= 500:
-            return "http_5xx", latency_ms
-        return ("http_4xx" if response.status_code >= 400 else "other"), latency_ms
+        # A redirect or 1xx is not a healthy answer either.
+        return status_error(response.status_code) or "other", latency_ms
 
 
 def best_of(outcomes: Sequence[Outcome]) -> Outcome:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from scripts.bench_load import HEADER, PROMPTS, chat_body
+from scripts.bench.load import HEADER, PROMPTS, chat_body
 from scripts.stack import BACKENDS, Managed
 
 CODE_PROMPT = PROMPTS[0]

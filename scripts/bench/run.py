@@ -3,7 +3,7 @@
 One run: the classifier alone; the bundle's hook and callbacks alone (in process); cold start
 to the first routed response for each proxy configuration (started one after the other); then
 the same chat workload against the stub directly and against `litellm_default`, `litellm_tuned`
-and `bundle` (see scripts/bench_configs.py), in rounds whose order rotates, so a burst of load
+and `bundle` (see scripts/bench/configs.py), in rounds whose order rotates, so a burst of load
 from other processes on this shared machine hits every configuration alike; finally a feature
 check of the bundle (header, metrics, fallback, health). Writes bench/results.json and prints a
 table. Bounded: fixed request counts, and a deadline after which whole rounds are skipped (and
@@ -26,13 +26,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.bench_checks import check_features, cold_start
-from scripts.bench_classification import bench_classifier
-from scripts.bench_configs import write_configs
-from scripts.bench_hook import bench_hook
-from scripts.bench_load import PhaseResult, run_phase
-from scripts.bench_proc import cpu_seconds, machine, peak_rss_mb
-from scripts.bench_report import phase_stats, ratios, table
+from scripts.bench.checks import check_features, cold_start
+from scripts.bench.classifier import bench_classifier
+from scripts.bench.configs import write_configs
+from scripts.bench.hook import bench_hook
+from scripts.bench.load import PhaseResult, run_phase
+from scripts.bench.proc import cpu_seconds, machine, peak_rss_mb
+from scripts.bench.report import phase_stats, ratios, table
 from scripts.stack import (
     BACKENDS,
     ROOT,
@@ -58,7 +58,7 @@ def _int_env(name: str, default: int) -> int:
 def start_stub(log_dir: Path) -> tuple[Managed, str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    stub = spawn("stub", [sys.executable, "-m", "scripts.stub_backend", "--port", str(port)], env, log_dir)
+    stub = spawn("stub", [sys.executable, "-m", "scripts.bench.stub_backend", "--port", str(port)], env, log_dir)
     wait_http(f"http://127.0.0.1:{port}/health", stub, timeout=20)
     return stub, f"http://127.0.0.1:{port}"
 

@@ -13,16 +13,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Literal
+
+from plugins.errors import ErrorType
 
 logger = logging.getLogger(__name__)
 
 Status = Literal["healthy", "unhealthy"]
 Source = Literal["probe", "request"]
-# Failure kinds a probe reports; request failures use plugins.metrics.ErrorType values.
-ProbeError = Literal["timeout", "connection", "http_5xx", "http_4xx", "other"]
-# Request failures that say something about the backend (not the client's request).
-BACKEND_ERRORS: Final = frozenset({"timeout", "connection", "http_5xx"})
 
 OnChange = Callable[[str, bool], None]
 
@@ -37,7 +35,7 @@ class ModelHealth:
     last_probe: float | None = None
     latency_ms: float | None = None
     # A fixed kind ("timeout", "connection", ...), never an upstream message.
-    last_error: str | None = None
+    last_error: ErrorType | None = None
     last_failure_source: Source | None = None
     changed_at: float | None = None
 
@@ -103,7 +101,7 @@ class HealthState:
         if health.status == "unhealthy" and health.consecutive_successes >= self._healthy_after:
             self._change(model, health, "healthy")
 
-    def record_failure(self, model: str, error: str, latency_ms: float | None = None,
+    def record_failure(self, model: str, error: ErrorType, latency_ms: float | None = None,
                        source: Source = "probe") -> None:
         health = self._observed(model, latency_ms, source)
         if health is None:

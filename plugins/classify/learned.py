@@ -21,14 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from plugins.classifier_keyword import clip
-from plugins.decision import Decision
-from plugins.features import NAMES, structural_features
-from plugins.intent_head import IntentHead, Vector, feature_names
+from plugins.classify.decision import Decision
+from plugins.classify.encoder import StaticEncoder
+from plugins.classify.features import NAMES, structural_features
+from plugins.classify.head import IntentHead, Vector, feature_names
+from plugins.classify.keyword import clip
 from plugins.prompt import Prompt
-from plugins.static_encoder import StaticEncoder
 
-PACKAGED_MODEL = Path(__file__).parent / "models" / "intent-v1"
+# The artifact ships as package data of `plugins` (plugins/models), beside the code that reads it.
+PACKAGED_MODEL = Path(__file__).parent.parent / "models" / "intent-v1"
 # Earlier turns beyond these are not read: an old topic should not outweigh the new one.
 CONTEXT_TURNS = 4
 CONTEXT_CHARS = 600

@@ -7,16 +7,13 @@ lists them. Label values come only from the config (models, intents) or fixed se
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Final, Literal, get_args
+from typing import Final
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
-from plugins.fallback_window import FallbackWindow
+from plugins.errors import ERROR_TYPES, ErrorType
+from plugins.metrics.window import FallbackWindow
 
-ErrorType = Literal[
-    "timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other",
-]
-ERROR_TYPES: Final[tuple[ErrorType, ...]] = get_args(ErrorType)
 CONFIDENCE_LEVELS: Final = ("high", "medium", "low")
 STATUSES: Final = ("success", "error")
 # The intent label of requests that named a model themselves and were not classified.

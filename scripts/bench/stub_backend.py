@@ -6,7 +6,7 @@ the request's `model` and `stream` fields, so a single core serves thousands of 
 and the proxy under test, not this stub, is the bottleneck. `POST /control/fail` with
 `{"models": [...]}` makes chat requests for those served model names answer 500 (fallback checks).
 
-Run: `python -m scripts.stub_backend --port 9000`.
+Run: `python -m scripts.bench.stub_backend --port 9000`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from plugins.evaluation import percentile as nearest_rank
+from plugins.classify.evaluation import percentile as nearest_rank
 
 # A fixed mix of prompts, one per intent, so every configuration sees the same requests and the
 # bundle's classifier does real work (the keyword patterns scan the whole prompt).

@@ -19,10 +19,10 @@ from typing import Any
 import yaml
 from prometheus_client import CollectorRegistry
 
-from plugins.classifiers import build_classifier
+from plugins.classify.build import build_classifier
 from plugins.config import load_config
-from plugins.metrics import RouterMetrics
-from scripts.bench_load import PROMPTS, percentile
+from plugins.metrics.series import RouterMetrics
+from scripts.bench.load import PROMPTS, percentile
 from scripts.stack import BACKENDS
 
 # router_settings that shape per-request routing; the rest (Redis, timeouts) do not matter here.

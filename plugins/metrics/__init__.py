@@ -1,0 +1,1 @@
+"""The agent_router_* Prometheus series, their exporter and the fallback-rate window."""
