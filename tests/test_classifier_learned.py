@@ -216,7 +216,7 @@ def test_missing_artifact_is_a_config_error(tmp_path: Path) -> None:
 
 def test_model_classes_must_be_configured_intents() -> None:
     intents = {k: v for k, v in CONFIG.intents.items() if k != "reasoning"}
-    config = RouterConfig.model_validate({**CONFIG.model_dump(), "intents": intents})
+    config = RouterConfig.model_validate({**CONFIG.model_dump(exclude_unset=True), "intents": intents})
     with pytest.raises(ConfigError, match="reasoning"):
         build_classifier(config)
 

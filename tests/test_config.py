@@ -96,3 +96,27 @@ def test_missing_section_and_unreadable_file(tmp_path: Path) -> None:
     bad.write_text("- just\n- a list\n")
     with pytest.raises(ConfigError, match="not a YAML mapping"):
         load_config(bad)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"classifier": "learned", "hybrid_keyword_weight": 0.5}, "hybrid_keyword_weight"),
+    ({"classifier": "keyword", "learned_model": "/models/x"}, "learned_model"),
+])
+def test_a_setting_the_classifier_never_reads_is_refused(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError, match=field):
+        parse_config(document(**changes), "litellm_config.yaml")
+
+
+def test_max_chars_bounds_what_the_learned_classifier_reads() -> None:
+    from plugins.classify.build import build_classifier
+    from plugins.prompt import Prompt
+
+    clipped = build_classifier(parse_config(document(max_chars=100)))
+    opening = "Hello! Lovely weather today, the garden is full of roses. "
+    code = "Write a Python function that parses this JSON file and returns the keys. " * 2
+    padding = " The weather is lovely and my garden is full of roses this spring." * 3
+    # The whole text (~460 characters) fits the artifact's 600; max_chars: 100 keeps 50 characters of
+    # head and 50 of tail, which hold only the small talk.
+    prompt = Prompt(latest=opening + code + padding)
+    assert build_classifier(parse_config(document(max_chars=4000))).classify(prompt).intent == "code"
+    assert clipped.classify(prompt).intent == "general"

@@ -17,6 +17,7 @@ from plugins.metrics.series import RouterMetrics
 from plugins.routing import fallback_chains, first_available
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
+from router_hooks.router_view import DeploymentIndex
 from router_hooks.routes import health_json, info_json
 from scripts.stack import ROOT
 
@@ -83,7 +84,7 @@ def make_state(clock: Clock | None = None, changes: list[tuple[str, bool]] | Non
 
 def make_gate(state: HealthState, router: FakeRouter | None = None) -> tuple[HealthGate, FakeRouter]:
     fake = router or FakeRouter()
-    return HealthGate(state, HealthSettings(), lambda: fake, wall_clock=Clock()), fake
+    return HealthGate(state, HealthSettings(), DeploymentIndex(lambda: fake), wall_clock=Clock()), fake
 
 
 def run(coro: Any) -> Any:
@@ -438,7 +439,8 @@ def test_hook_sends_an_unhealthy_intent_straight_to_its_fallback() -> None:
     state.record_failure("qwen-coder", "connection")
     routed = run(hook.async_pre_call_hook(None, None, dict(CODE), "acompletion"))
     assert routed["model"] == "llama"
-    assert routed["metadata"]["agent_router"]["primary"] == "qwen-coder"
+    record = routed["metadata"]["agent_router"]
+    assert (record.chosen_model, record.routed_model, record.route_reason) == ("qwen-coder", "llama", "health")
 
 
 def test_hook_failure_events_mark_a_model_unhealthy() -> None:
@@ -495,3 +497,22 @@ def test_health_and_info_bodies() -> None:
     assert info["fallbacks"]["qwen-coder"] == ["llama", "deepseek-r1"]
     assert info["requests"]["total"] == {"success": 0, "error": 0}
     assert info["health_monitor"]["running"] is False
+
+
+def test_disabled_health_records_no_request_failures_and_never_reroutes() -> None:
+    state = make_state(n=1)
+    gate = HealthGate(state, HealthSettings(enabled=False), DeploymentIndex(lambda: FakeRouter()),
+                      wall_clock=Clock())
+    gate.observe("qwen-coder", "connection")
+    assert state.is_healthy("qwen-coder")
+    assert run(gate.reroute("qwen-coder")) == "qwen-coder"
+    assert gate.outage_message("qwen-coder") is None
+
+
+def test_a_deployment_replaced_in_place_is_seen_by_the_gate() -> None:
+    state = make_state()
+    gate, router = make_gate(state)
+    router.cooldown_cache.active["id-new"] = {"timestamp": Clock().now, "cooldown_time": 30}
+    assert run(gate.cooldowns(["qwen-coder"])) == {}
+    router.model_list[1]["model_info"]["id"] = "id-new"  # same list object, same length
+    assert run(gate.cooldowns(["qwen-coder"])) == {"qwen-coder": 30.0}

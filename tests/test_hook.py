@@ -15,6 +15,7 @@ from plugins.classify.keyword import KeywordClassifier
 from plugins.config import load_config
 from plugins.metrics.series import RouterMetrics
 from plugins.prompt import Prompt
+from plugins.record import RoutingRecord
 from router_hooks.hook import HEADER, AgentRouterHook
 from scripts.stack import ROOT
 
@@ -66,7 +67,9 @@ def test_rewrites_virtual_model_and_aliases(model: str) -> None:
     hook, registry, _ = make_hook()
     data = call(hook, chat("write a python function", model))
     assert data["model"] == "qwen-coder"
-    assert data["metadata"]["agent_router"]["intent"] == "code"
+    record = data["metadata"]["agent_router"]
+    assert isinstance(record, RoutingRecord) and record.intent == "code"
+    assert record.chosen_model == record.routed_model == "qwen-coder" and record.route_reason is None
     assert registry.get_sample_value(
         "agent_router_intent_classification_total", {"intent": "code", "confidence": "high"}) == 1.0
 
@@ -88,7 +91,7 @@ def test_classifier_failure_fails_open_to_default_and_is_counted() -> None:
     hook, registry, _ = make_hook(BrokenClassifier())
     data = call(hook, chat("write a python function"))
     assert data["model"] == CONFIG.default_model
-    assert data["metadata"]["agent_router"]["defaulted"] is True
+    assert data["metadata"]["agent_router"].defaulted is True
     assert registry.get_sample_value(
         "agent_router_errors_total", {"model": "llama", "error_type": "classifier"}) == 1.0
 
@@ -128,8 +131,10 @@ def test_header_reports_served_model_and_fallback() -> None:
     assert served["intent"] == "code" and served["confidence_level"] == "high"
     assert served["total_time_seconds"] == 0.25
     assert served["top_intents"][0] == {"intent": "code", "score": served["confidence"]}
+    assert served["routed_model"] == "qwen-coder" and served["reason"] is None
     fallback = header(hook, data, "id-llama")
     assert fallback["model_id"] == "llama" and fallback["fallback_used"] is True
+    assert fallback["reason"] == "fallback" and fallback["primary_model"] == "qwen-coder"
 
 
 def test_no_header_for_unrouted_requests() -> None:
