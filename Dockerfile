@@ -2,6 +2,10 @@
 # The LiteLLM proxy image at the version the project is tested with, plus the agent-router bundle
 # installed from this repository the way the README installs it (`pip install .`, not editable).
 # Built by `docker compose build litellm`; checked by tests/test_compose.py.
+# 1.108.7: the version requirements/lock.txt installs, on which the whole suite runs (the image is
+# the artifact those tests describe). The bundle supports >=1.108.7,<1.111 (`make compat` runs the
+# contract test, the unit tests and tests/test_compat_integration.py on 1.110.2): to build on a
+# newer LiteLLM image, pass `--build-arg LITELLM_VERSION=<version>` (the check below then expects it).
 ARG LITELLM_VERSION=1.108.7
 ARG UV_VERSION=0.13.9
 

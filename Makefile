@@ -7,12 +7,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit bench model clean promtool
+.PHONY: install install-max run test lint unit bench model clean promtool compat compat-env
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install $(PIP_FLAGS) -c requirements/lock.txt -e '.[dev]'
+	$(BIN)/pip install $(PIP_FLAGS) -c requirements/lock.txt -e '.[dev,proxy]'
 	touch $@
 
 install-max: $(VENV_MAX)/.installed
@@ -39,12 +39,34 @@ lint: install
 unit: install
 	$(BIN)/pytest -q -m "not integration"
 
-# The whole suite, as CI runs it.
+# The whole suite on the locked LiteLLM, then the compat run on the newest supported one.
 test: install install-max promtool lint
 	$(BIN)/pytest -q -ra --durations=15
+	$(MAKE) --no-print-directory compat LITELLM=$(NEWEST_LITELLM)
+
+# Another LiteLLM in an environment of its own, so that .venv stays the locked one: the locked
+# dependencies and the bundle, then that LiteLLM with --no-deps (newer releases pin post-releases
+# of litellm-proxy-extras/litellm-enterprise and, from 1.110, a `litellm-proxy` distribution that
+# the package index here lacks), plus what it imports beyond the lock (requirements/compat.txt).
+NEWEST_LITELLM := 1.110.2
+LITELLM ?= $(NEWEST_LITELLM)
+VENV_COMPAT := .venv-compat-$(LITELLM)
+compat-env: $(VENV_COMPAT)/.installed
+$(VENV_COMPAT)/.installed: pyproject.toml requirements/lock.txt requirements/compat.txt
+	$(PYTHON) -m venv $(VENV_COMPAT)
+	$(VENV_COMPAT)/bin/pip install $(PIP_FLAGS) -c requirements/lock.txt -e '.[dev,proxy]'
+	$(VENV_COMPAT)/bin/pip install $(PIP_FLAGS) --no-deps litellm==$(LITELLM) -r requirements/compat.txt
+	touch $@
+
+# The LiteLLM contract test and the unit tests, then one integration module (a proxy of that
+# LiteLLM against MAX Serve echo backends), on LITELLM (default: the newest supported).
+compat: compat-env install-max
+	$(VENV_COMPAT)/bin/pytest -q -ra -m "not integration"
+	$(VENV_COMPAT)/bin/pytest -q -ra tests/test_compat_integration.py
 
 # Loopback benchmark against an instant stub backend (no MAX Serve needed); writes bench/results.json.
-bench: install
+# compat-env: the newest supported LiteLLM's environment, for the hook's cost under each version.
+bench: install compat-env
 	$(BIN)/python -m scripts.bench
 
 # The learned classifier's artifact (plugins/models/intent-v1), offline and deterministic; torch,
@@ -60,4 +82,4 @@ model: $(VENV_BUILD)/.installed
 	$(VENV_BUILD)/bin/python scripts/build_model.py
 
 clean:
-	rm -rf $(VENV) $(VENV_MAX) .run .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_MAX) .venv-compat-* .run .pytest_cache .mypy_cache .ruff_cache

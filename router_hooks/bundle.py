@@ -25,6 +25,7 @@ from plugins.health.state import HealthState
 from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_workers
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
+from router_hooks.compat import router_view, warn_if_untested
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.router_view import DeploymentIndex, RouterLookup, RouterView
@@ -147,11 +148,11 @@ def config_path(environ: Mapping[str, str]) -> str:
 
 
 def proxy_router() -> RouterView | None:
-    """The proxy's current `llm_router` (it is replaced when the proxy reloads its config)."""
+    """The proxy's current `llm_router` (it is replaced when the proxy reloads its config), read
+    where the running LiteLLM keeps its data (router_hooks.compat)."""
     from litellm.proxy import proxy_server
 
-    router: RouterView | None = getattr(proxy_server, "llm_router", None)
-    return router
+    return router_view(getattr(proxy_server, "llm_router", None))
 
 
 def start_in_proxy(environ: Mapping[str, str] | None = None) -> Bundle:
@@ -163,6 +164,7 @@ def start_in_proxy(environ: Mapping[str, str] | None = None) -> Bundle:
     from litellm.proxy.proxy_server import app
 
     env = os.environ if environ is None else environ
+    warn_if_untested()
     config = load_config(config_path(env))
     bundle = build_bundle(config, proxy_router, env)
     bundle.start(app)

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
+from router_hooks.router_view import RouterView
+
 logger = logging.getLogger(__name__)
 
 # The LiteLLM versions `make compat` and the contract test run against (issue 13); pyproject's
@@ -76,17 +78,17 @@ def has_entry_points(router: Any) -> bool:
 
 # The last Router seen and its view: the proxy's `llm_router` is read on every request and changes
 # only when the proxy rebuilds its router (a config reload), so one slot is enough.
-_last: tuple[Any, Any] = (None, None)
+_last: tuple[Any, RouterView | None] = (None, None)
 
 
-def router_view(router: Any) -> Any:
+def router_view(router: Any) -> RouterView | None:
     """`router` under the 1.108 attribute names, without touching deprecated members; None stays None."""
     global _last
     if router is None:
         return None
     if _last[0] is router:
         return _last[1]
-    view = EntryPointView(router) if has_entry_points(router) else router
+    view: RouterView = EntryPointView(router) if has_entry_points(router) else router
     _last = (router, view)
     return view
 

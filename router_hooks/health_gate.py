@@ -1,10 +1,11 @@
 """Health-aware routing inside the proxy: our monitor's state joined with LiteLLM's cooldowns.
 
 A model group is *available* when the monitor sees it healthy and LiteLLM has not cooled down
-every one of its deployments. Cooldowns live in `llm_router.cooldown_cache`, which LiteLLM
-(1.108.7) keeps in Redis when `router_settings` has Redis options: what one replica learns from
-real failures is seen by every other replica, without a second sharing mechanism of ours.
-The fallback chains are LiteLLM's own (`llm_router.fallbacks`), read per request.
+every one of its deployments. Cooldowns live in LiteLLM's cooldown store (`cooldown_cache`; from
+1.109 on `health().cooldowns`, read through router_hooks.compat), which LiteLLM keeps in Redis when
+`router_settings` has Redis options: what one replica learns from real failures is seen by every
+other replica, without a second sharing mechanism of ours. The fallback chains are LiteLLM's own
+(`fallbacks`), read per request.
 
 With `router_settings.enable_health_check_routing: true` the probe results are also written, per
 deployment, into LiteLLM's `health_state_cache`, the state its router uses to skip unhealthy

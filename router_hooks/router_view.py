@@ -26,12 +26,20 @@ class HealthStore(Protocol):
 
 
 class RouterView(Protocol):
-    model_list: Any
-    fallbacks: Any
-    model_group_alias: Any
-    cooldown_cache: CooldownStore | None
-    health_state_cache: HealthStore | None
-    enable_health_check_routing: Any
+    """Read-only: a 1.108 Router's plain attributes satisfy it, and so do compat's properties."""
+
+    @property
+    def model_list(self) -> Any: ...
+    @property
+    def fallbacks(self) -> Any: ...
+    @property
+    def model_group_alias(self) -> Any: ...
+    @property
+    def cooldown_cache(self) -> CooldownStore | None: ...
+    @property
+    def health_state_cache(self) -> HealthStore | None: ...
+    @property
+    def enable_health_check_routing(self) -> Any: ...
 
 
 RouterLookup = Callable[[], RouterView | None]

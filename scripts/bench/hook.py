@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from plugins.config import load_config
 from scripts.bench.load import PROMPTS, percentile
-from scripts.stack import BACKENDS
+from scripts.stack import BACKENDS, ROOT
 
 # router_settings that shape per-request routing; the rest (Redis, timeouts) do not matter here.
 ROUTER_KEYS = ("routing_strategy", "num_retries", "fallbacks", "allowed_fails", "cooldown_time")
@@ -43,13 +45,16 @@ def _hook(config_path: Path) -> tuple[Any, str]:
     # Importing litellm fetches the remote cost map unless told not to (~8 s of retries offline).
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from router_hooks.bundle import build_bundle  # imports litellm: only when measuring
+    from router_hooks.compat import router_view
 
-    # Bound to a Router made here instead of the proxy's: the per-request health check reads the
-    # fallback chains and LiteLLM's cooldown cache, the header reads the served deployment's name.
-    router = _router(config_path)
-    bundle = build_bundle(load_config(config_path), lambda: router, {"AGENT_ROUTER_METRICS_PORT": "0"},
+    # Bound to a Router made here instead of the proxy's, read as the proxy's is (through compat):
+    # the per-request health check reads the fallback chains and LiteLLM's cooldown store, the
+    # header reads the served deployment's name.
+    view = router_view(_router(config_path))
+    bundle = build_bundle(load_config(config_path), lambda: view, {"AGENT_ROUTER_METRICS_PORT": "0"},
                           registry=CollectorRegistry())
-    served = next(d["model_info"]["id"] for d in router.model_list if d["model_name"] == "qwen-coder")
+    deployments = view.model_list if view is not None else ()
+    served = next(d["model_info"]["id"] for d in deployments if d["model_name"] == "qwen-coder")
     return bundle.hook, served
 
 
@@ -92,3 +97,22 @@ def bench_hook(config_path: Path, requests: int = 3_000) -> dict[str, float]:
         "p50_ms": round(percentile(walls, 50), 4),
         "p99_ms": round(percentile(walls, 99), 4),
     }
+
+
+def main() -> int:
+    """`python -m scripts.bench.hook [requests] [repeats]`: the lowest of `repeats` measurements as
+    one JSON line, for scripts/bench/versions.py, which runs it under each LiteLLM's environment."""
+    from router_hooks.compat import installed_version
+
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 3_000
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    runs = [bench_hook(ROOT / "litellm_config.yaml", requests) for _ in range(repeats)]
+    best = min(runs, key=lambda run: run["cpu_ms_per_request"])
+    result = {"litellm": installed_version(), **best,
+              "repeats_cpu_ms": [run["cpu_ms_per_request"] for run in runs]}
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -113,6 +113,12 @@ def table(results: dict[str, Any]) -> str:
             f"({100 * hook.get('share_of_tuned_cpu', 0):.1f}% of litellm_tuned's), "
             f"p50 {hook['p50_ms']:.3f} ms"
         )
+    by_litellm = results.get("bundle_hook_by_litellm", {})
+    if by_litellm:
+        costs = ", ".join(f"{version} {row['cpu_ms_per_request']:.3f} ms"
+                          for version, row in by_litellm["by_litellm"].items())
+        lines.append(f"bundle hook per LiteLLM (lowest of rounds): {costs}; newest/locked "
+                     f"x{by_litellm['newest_over_locked']}")
     if "cold_start_s" in results:
         lines.append(f"cold start to first routed response: {results['cold_start_s']}")
     if "features" in results.get("bundle", {}):

@@ -1,6 +1,7 @@
 """`make bench`: what the bundle costs, measured on loopback against an instant stub backend.
 
-One run: the classifier alone; the bundle's hook and callbacks alone (in process); cold start
+One run: the classifier alone; the bundle's hook and callbacks alone (in process), also under each
+newer tested LiteLLM beside the locked one (scripts/bench/versions.py); cold start
 to the first routed response for each proxy configuration (started one after the other); then
 the same chat workload against the stub directly and against `litellm_default`, `litellm_tuned`
 and `bundle` (see scripts/bench/configs.py), in rounds whose order rotates, so a burst of load
@@ -10,7 +11,9 @@ table. Bounded: fixed request counts, and a deadline after which whole rounds ar
 reported as skipped).
 
 Environment: BENCH_REQUESTS (2000), BENCH_CONCURRENCY (32), BENCH_SERIAL_REQUESTS (300),
-BENCH_ROUNDS (8), BENCH_DEADLINE_S (540), BENCH_OUT (bench/results.json).
+BENCH_ROUNDS (8), BENCH_DEADLINE_S (540), BENCH_OUT (bench/results.json), BENCH_LITELLM_VERSIONS
+("1.110.2": space-separated; each needs `make compat-env LITELLM=<version>`, which `make bench` runs
+for the default).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from scripts.bench.hook import bench_hook
 from scripts.bench.load import PhaseResult, run_phase
 from scripts.bench.proc import cpu_seconds, machine, peak_rss_mb
 from scripts.bench.report import phase_stats, ratios, table
+from scripts.bench.versions import bench_versions
 from scripts.stack import (
     BACKENDS,
     ROOT,
@@ -121,6 +125,9 @@ def main() -> int:
     results["classifier"] = bench_classifier(SHIPPED)
     print("the bundle's hook and callbacks alone ...", flush=True)
     results["bundle_hook"] = bench_hook(SHIPPED)
+    versions = os.environ.get("BENCH_LITELLM_VERSIONS", "1.110.2").split()
+    print(f"the bundle's hook under LiteLLM {' and '.join(['1.108.7 (locked)', *versions])} ...", flush=True)
+    results["bundle_hook_by_litellm"] = bench_versions(versions)
     managed: list[Managed] = []
     log: list[str] = []
     with tempfile.TemporaryDirectory(prefix="agent-router-bench-") as tmp:
