@@ -192,7 +192,7 @@ class Supervisor:
             self._report(f"{child.spec.name} ready again (pid {process.proc.pid}) {waited:.1f}s after its restart")
         elif waited > self.ready_timeout:
             process.stop()
-            self._exited(child, process, why=f"not ready {self.ready_timeout:.0f}s after its restart, stopped")
+            self._exited(child, process, why=f"was not ready within {self.ready_timeout:.0f}s and was stopped")
 
     def _start(self, child: _Child, restart: bool) -> None:
         child.process = child.spec.start(restart)
@@ -204,6 +204,10 @@ class Supervisor:
         self._set(child, Phase.STARTING)
 
     # -- state -----------------------------------------------------------------------------
+
+    def process(self, name: str) -> Managed | None:
+        """The process currently running under `name`, if any."""
+        return next(c.process for c in self._children if c.spec.name == name)
 
     def _current(self, child: _Child) -> Managed:
         if child.process is None:
