@@ -65,11 +65,11 @@ class _Child:
         self.since = now  # when the current phase began
         self.restart_at = 0.0
         self.restarts = 0
+        self.log = ""  # the log of the current or, once none runs, the last process
 
     def state(self) -> ProcessState:
         pid = self.process.proc.pid if self.process is not None else None
-        log = str(self.process.log_path) if self.process is not None else ""
-        return ProcessState(self.spec.name, pid, self.spec.port, self.phase, self.restarts, log)
+        return ProcessState(self.spec.name, pid, self.spec.port, self.phase, self.restarts, self.log)
 
 
 class Supervisor:
@@ -163,15 +163,15 @@ class Supervisor:
         child.process = None
         why = why or f"exited ({describe_exit(returncode)})"
         if child.spec.essential:
-            return StackExit(child.spec.name, returncode, process.log_path, process.log_tail())
+            return StackExit(child.spec.name, returncode, process.log_path, process.log_tail(20))
         decision = child.backoff.exited()
         if isinstance(decision, GiveUp):
             self._set(child, Phase.GAVE_UP)
             self._report(
                 f"{child.spec.name} (pid {process.proc.pid}) {why} after {decision.uptime:.1f}s; giving up:"
-                f" it failed {decision.restarts + 1} times in a row, each time within"
-                f" {self.policy.stable_after:.0f}s of starting. The proxy keeps serving through the"
-                f" other models. Last lines of {process.log_path}:\n{process.log_tail(15)}"
+                f" its last {decision.restarts} restarts each exited within {self.policy.stable_after:.0f}s."
+                f" The proxy keeps serving through the other models. Last lines of"
+                f" {process.log_path}:\n{process.log_tail(15)}"
             )
             return None
         child.restart_at = decision.at
@@ -196,6 +196,7 @@ class Supervisor:
 
     def _start(self, child: _Child, restart: bool) -> None:
         child.process = child.spec.start(restart)
+        child.log = str(child.process.log_path)
         child.backoff.started()
         if restart:
             child.restarts += 1

@@ -119,11 +119,13 @@ def test_a_backend_that_keeps_failing_is_given_up_with_its_log(harness: Harness)
     assert len(set(pids)) == POLICY.max_failures + 1
     crash, give_up = harness.reports[0], harness.reports[-1]
     assert "exited (code 3)" in crash and "boom: no model here" in crash
-    assert "giving up: it failed 3 times in a row, each time within 60s of starting" in give_up
+    assert "giving up: its last 2 restarts each exited within 60s." in give_up
     assert "boom: no model here" in give_up
     harness.clock.advance(600)
     harness.supervisor.tick()
-    assert harness.phase("max-bad") is Phase.GAVE_UP and harness.supervisor.state().processes[0].pid is None
+    last = harness.supervisor.state().processes[0]
+    assert (last.phase, last.pid, last.restarts) == (Phase.GAVE_UP, None, 2)
+    assert last.log == str(harness.log_dir / "max-bad.log")
 
 
 def test_the_essential_process_exiting_ends_supervision_with_its_log_tail(harness: Harness) -> None:
