@@ -81,6 +81,8 @@ def main(environ: Mapping[str, str] | None = None) -> int:
         local = [index for index, (var, _, _) in enumerate(BACKENDS) if var not in api_bases]
         if local:
             compile_max_extensions()  # once, before several MAX processes import it (see stack.py)
+        if stopping:
+            raise StartCancelled()
         for index in local:
             spec = backend_spec(settings, index, model_dir)
             supervisor.launch(spec)

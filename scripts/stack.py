@@ -57,6 +57,12 @@ class Managed:
         except OSError:
             return ""
 
+    def terminate(self) -> None:
+        """Ask the process and its group to exit (SIGTERM) without waiting; `stop()` waits."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+
     def stop(self, timeout: float = 15.0) -> None:
         if self.proc.poll() is not None:
             # The leader is gone but its group may not be: SIGKILLed, MAX Serve leaves its model

@@ -136,6 +136,9 @@ class Supervisor:
     def stop_all(self) -> None:
         """Stop every current process by its own handle, the last launched (the proxy) first."""
         self._running = False
+        current = [c.process for c in reversed(self._children) if c.process is not None]
+        for process in current:  # all at once: shutting down one after another took 14 s
+            process.terminate()
         for child in reversed(self._children):
             if child.process is not None:
                 child.process.stop()
