@@ -14,7 +14,7 @@ from plugins.config import load_config
 from router_hooks.bundle import build_bundle
 from router_hooks.routes import HEALTH_PATH, INFO_PATH
 from scripts.stack import ROOT, free_port
-from tests.test_health import FakeRouter
+from tests.support.fake_router import FakeRouter
 
 CONFIG = load_config(ROOT / "litellm_config.yaml")
 

@@ -306,7 +306,7 @@ def test_gate_reroutes_around_an_unhealthy_primary_and_back() -> None:
 
 def test_gate_treats_a_cooled_down_group_as_unavailable() -> None:
     gate, router = make_gate(make_state())
-    router.cooldown_cache.cool_down("id-qwen-coder", started=WALL - 10, seconds=30)
+    router.cooldowns.cool_down("id-qwen-coder", started=WALL - 10, seconds=30)
     assert run(gate.reroute("qwen-coder")) == "llama"
     assert run(gate.cooldowns(MODELS)) == {"qwen-coder": 20.0}
 
@@ -317,9 +317,9 @@ def test_gate_sees_deployments_added_after_start() -> None:
     # A second qwen-coder deployment (e.g. added in the admin UI): one cooled deployment is no
     # longer the whole group, and the new one is picked up without a restart.
     router.add_deployment("qwen-coder", "http://127.0.0.1:9081/v1", "id-qwen-2")
-    router.cooldown_cache.cool_down("id-qwen-coder", started=WALL, seconds=30)
+    router.cooldowns.cool_down("id-qwen-coder", started=WALL, seconds=30)
     assert run(gate.reroute("qwen-coder")) == "qwen-coder"
-    router.cooldown_cache.cool_down("id-qwen-2", started=WALL, seconds=30)
+    router.cooldowns.cool_down("id-qwen-2", started=WALL, seconds=30)
     assert run(gate.reroute("qwen-coder")) == "llama"
 
 
@@ -338,10 +338,10 @@ def test_gate_publishes_probe_results_per_deployment_only_when_litellm_uses_them
         "http://127.0.0.1:8080/health": (None, 2.0), "http://127.0.0.1:8081/health": ("connection", None),
     }
     run(gate.publish(outcomes))
-    assert router.health_state_cache.writes == []  # enable_health_check_routing is off
+    assert router.health_states.writes == []  # enable_health_check_routing is off
     router.enable_health_check_routing = True
     run(gate.publish(outcomes))
-    (written,) = router.health_state_cache.writes
+    (written,) = router.health_states.writes
     assert written["id-qwen-coder"] == {"is_healthy": False, "timestamp": WALL, "reason": "connection"}
     assert written["id-llama"]["is_healthy"] is True and written["id-virtual"]["is_healthy"] is True
     assert "id-deepseek-r1" not in written  # not probed this round
@@ -448,7 +448,7 @@ def test_health_and_info_bodies_report_state_cooldowns_and_settings() -> None:
     hook, router, _ = make_hook(state)
     assert hook.health is not None
     state.record_failure("deepseek-r1", "connection")
-    router.cooldown_cache.cool_down("id-deepseek-r1", started=WALL, seconds=30)
+    router.cooldowns.cool_down("id-deepseek-r1", started=WALL, seconds=30)
     models = run(health_json(hook.health))
     assert set(models) == set(MODELS)
     assert models["deepseek-r1"]["status"] == "unhealthy"
@@ -476,7 +476,7 @@ def test_disabled_health_records_no_request_failures_and_never_reroutes() -> Non
 def test_a_deployment_replaced_in_place_is_seen_by_the_gate() -> None:
     state = make_state()
     gate, router = make_gate(state)
-    router.cooldown_cache.cool_down("id-new", started=WALL, seconds=30)
+    router.cooldowns.cool_down("id-new", started=WALL, seconds=30)
     assert run(gate.cooldowns(["qwen-coder"])) == {}
     router.model_list[1]["model_info"]["id"] = "id-new"  # same list object, same length
     assert run(gate.cooldowns(["qwen-coder"])) == {"qwen-coder": 30.0}

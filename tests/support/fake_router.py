@@ -1,4 +1,5 @@
-"""A stand-in for the parts of `litellm.Router` the bundle reads, shaped like the shipped config.
+"""A stand-in for the parts of `litellm.Router` the bundle reads (`RouterView`), shaped like the
+shipped config.
 
 The attributes and the two cache methods are LiteLLM 1.108.7's (`Router.model_list`,
 `Router.fallbacks`, `Router.enable_health_check_routing`, `CooldownCache.async_get_active_cooldowns`,
@@ -10,6 +11,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from router_hooks.router_view import CooldownStore, HealthStore
 
 MODELS = ("llama", "qwen-coder", "deepseek-r1")
 FALLBACKS: list[dict[str, list[str]]] = [
@@ -72,8 +75,13 @@ class FakeRouter:
     ) -> None:
         self.model_list = list(model_list) if model_list is not None else shipped_model_list()
         self.fallbacks = fallbacks if fallbacks is not None else copy.deepcopy(FALLBACKS)
-        self.cooldown_cache = FakeCooldownCache()
-        self.health_state_cache = FakeHealthStateCache()
+        self.model_group_alias: dict[str, Any] = {}
+        # What tests set and read; the two attributes after them are what the bundle reads, typed as
+        # RouterView declares them (a Protocol's settable attributes must match exactly).
+        self.cooldowns = FakeCooldownCache()
+        self.health_states = FakeHealthStateCache()
+        self.cooldown_cache: CooldownStore | None = self.cooldowns
+        self.health_state_cache: HealthStore | None = self.health_states
         self.enable_health_check_routing = False
 
     def add_deployment(self, group: str, api_base: str | None, model_id: str | None) -> None:
