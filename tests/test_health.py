@@ -248,10 +248,7 @@ def test_monitor_waits_while_there_are_no_targets_and_survives_a_broken_round() 
             raise RuntimeError("router reloading")
         return {}
 
-    async def no_sleep(seconds: float) -> None:
-        return None
-
-    monitor = HealthMonitor(make_state(), HealthSettings(), targets, sleep=no_sleep)
+    monitor = HealthMonitor(make_state(), HealthSettings(), targets, sleep=FakeClock().async_sleep)
     run(monitor.run(max_rounds=1))  # round 1: nothing to probe; round 2 raises and is counted
     assert calls == 2 and monitor.rounds == 1
 
