@@ -29,6 +29,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @needs_promtool
+@pytest.mark.process
 def test_scrape_config_is_valid() -> None:
     result = promtool("check", "config", str(PROMETHEUS_DIR / "prometheus.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -36,6 +37,7 @@ def test_scrape_config_is_valid() -> None:
 
 
 @needs_promtool
+@pytest.mark.process
 def test_alert_rules_are_valid_and_cover_the_issue() -> None:
     result = promtool("check", "rules", str(PROMETHEUS_DIR / "alerts.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -48,6 +50,7 @@ def test_alert_rules_are_valid_and_cover_the_issue() -> None:
 
 
 @needs_promtool
+@pytest.mark.process
 def test_alerts_fire_on_the_series_they_watch() -> None:
     # Synthetic series in, expected alerts (labels and rendered annotations) out.
     result = promtool("test", "rules", str(ROOT / "tests" / "prometheus" / "alerts_test.yml"))
