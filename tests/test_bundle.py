@@ -7,6 +7,7 @@ import socket
 import threading
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -28,6 +29,7 @@ def _paths(app: FastAPI) -> set[str]:
     return {str(getattr(r, "path", "")) for r in app.router.routes}
 
 
+@pytest.mark.process  # start() binds the exporter's 127.0.0.1 port
 def test_building_is_pure_and_start_stop_own_every_background_piece() -> None:
     port = free_port()
     router = FakeRouter()
