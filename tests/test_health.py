@@ -22,6 +22,7 @@ from router_hooks.routes import health_json, info_json
 from scripts.stack import ROOT
 from tests.support.clock import FakeClock
 from tests.support.fake_router import API_BASES, FALLBACKS, MODELS, FakeRouter
+from tests.support.hooks import build_hook
 
 CONFIG = load_config(ROOT / "litellm_config.yaml")
 # The wall clock the state and the gate see (2027-01-15T08:00:00Z); monitors measure from 0.
@@ -377,16 +378,9 @@ ConnectionFailure.__name__ = "APIConnectionError"
 
 
 def make_hook(state: HealthState) -> tuple[AgentRouterHook, FakeRouter, CollectorRegistry]:
-    from plugins.classify.keyword import KeywordClassifier
-
-    registry = CollectorRegistry()
     gate, router = make_gate(state)
-    hook = AgentRouterHook(
-        config=CONFIG, classifier=KeywordClassifier.from_config(CONFIG),
-        metrics=RouterMetrics(CONFIG.models, CONFIG.intents, registry=registry),
-        deployments=lambda model_id: None, aliases=lambda: {}, health=gate,
-    )
-    return hook, router, registry
+    made = build_hook(health=gate)
+    return made.hook, router, made.registry
 
 
 CODE = {"model": "agent-router", "messages": [{"role": "user", "content": "fix this python function bug"}]}

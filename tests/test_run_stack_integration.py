@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from scripts.stack import ROOT, answers_200, free_port
-from tests.support.waiting import wait_until
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +60,7 @@ class RunningStack:
                 raise AssertionError(f"run_stack exited ({self.process.returncode}):\n{self.console()}")
             return self.console()
 
-        return wait_until(seen, lambda console: text in console, timeout, f"{text!r} on the console")
+        return eventually(seen, timeout, f"{text!r} on the console", until=lambda console: text in console)
 
     def chat(self) -> tuple[int, dict[str, Any]]:
         body = {"model": "agent-router", "messages": [{"role": "user", "content": CODE}], "max_tokens": 8}

@@ -19,7 +19,7 @@ from scripts.stack_settings import DEFAULT_BACKEND_PORTS, StackSettings
 from scripts.stack_state import Phase, StackState, write_state
 from scripts.supervisor import ChildSpec, StartCancelled, Supervisor
 from tests.support.clock import FakeClock
-from tests.support.waiting import wait_until
+from tests.support.wait import eventually
 
 POLICY = RestartPolicy(initial_delay=1.0, factor=2.0, max_delay=10.0, max_failures=2, stable_after=60.0)
 SLEEPER = "import time; time.sleep(120)"
@@ -180,17 +180,17 @@ def test_what_a_killed_backend_forked_is_reaped_and_stop_all_stops_everything(ha
     harness.supervisor.wait_ready(10, lambda: False)
 
     def grandchild(managed: Managed) -> int:
-        printed = wait_until(lambda: managed.log_path.read_text().strip(), bool, 10, f"{managed.name} forked")
+        printed = eventually(lambda: managed.log_path.read_text().strip(), 10, f"{managed.name} forked")
         return int(printed)
 
     orphan, other_child = grandchild(forker), grandchild(other)
     kill_and_reap(forker)
     assert not gone(orphan)  # SIGKILL of the leader alone leaves its child running
     harness.supervisor.tick()
-    wait_until(lambda: gone(orphan), bool, 10, "the orphan reaped")  # SIGKILL is delivered asynchronously
+    eventually(lambda: gone(orphan), 10, "the orphan reaped")  # SIGKILL is delivered asynchronously
     harness.supervisor.stop_all()
     assert gone(other.proc.pid)
-    wait_until(lambda: gone(other_child), bool, 10, "the other grandchild stopped")
+    eventually(lambda: gone(other_child), 10, "the other grandchild stopped")
     final = harness.states[-1]
     assert not final.running and {p.phase for p in final.processes} == {Phase.STOPPED}
 
