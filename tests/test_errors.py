@@ -45,3 +45,28 @@ def test_unknown_exceptions_fall_back_to_status_then_builtin_kind() -> None:
     assert error_type(ValueError()) == "other"
     assert error_type(None) == "other"
     assert set(BACKEND_ERRORS) <= set(ERROR_TYPES)
+
+
+def test_a_refused_connection_wrapped_as_a_500_is_a_connection_failure() -> None:
+    # What LiteLLM 1.108.7 raises for a backend whose port is closed (measured: acompletion against
+    # 127.0.0.1:9): InternalServerError(500) <- OpenAIError(500) <- openai.APIConnectionError <-
+    # httpx.ConnectError <- ConnectionRefusedError.
+    import asyncio
+
+    async def call() -> None:
+        await litellm.acompletion(model="openai/x", api_base="http://127.0.0.1:9/v1", api_key="none",
+                                  messages=[{"role": "user", "content": "hi"}], num_retries=0, max_retries=0)
+
+    with pytest.raises(litellm.exceptions.InternalServerError) as info:
+        asyncio.run(call())
+    assert error_type(info.value) == "connection"
+
+
+def test_a_real_500_stays_http_5xx() -> None:
+    try:
+        try:
+            raise ValueError("upstream said 500")
+        except ValueError as inner:
+            raise UpstreamFailure(500) from inner
+    except UpstreamFailure as exc:
+        assert error_type(exc) == "http_5xx"
