@@ -13,6 +13,13 @@ import pytest
 from router_hooks import compat
 
 
+def view_of(router: Any) -> Any:
+    """The compat view the bundle gets, typed Any: tests also call LiteLLM's own methods on it."""
+    found = compat.router_view(router)
+    assert found is not None
+    return found
+
+
 @dataclass
 class Registry:
     deployments: list[dict[str, Any]]
@@ -60,7 +67,7 @@ class FacadeRouter:
 
 def test_facade_router_is_read_through_its_entry_points() -> None:
     router = FacadeRouter()
-    view = compat.router_view(router)
+    view = view_of(router)
     assert isinstance(view, compat.EntryPointView)
     assert view.model_list is router.reg.deployments
     assert view.model_group_alias == {"gpt-4o": "agent-router"}
@@ -74,7 +81,7 @@ def test_facade_router_is_read_through_its_entry_points() -> None:
 def test_view_sees_a_replaced_settings_snapshot() -> None:
     # LiteLLM replaces settings() when the router applies a change: the view must not keep the old one.
     router = FacadeRouter()
-    view = compat.router_view(router)
+    view = view_of(router)
     router.current = Settings([{"llama": ["deepseek-r1"]}])
     assert view.fallbacks == [{"llama": ["deepseek-r1"]}]
     assert view.enable_health_check_routing is False
@@ -87,14 +94,14 @@ def test_attribute_router_is_its_own_view() -> None:
             self.fallbacks: list[Any] = []
 
     router = AttributeRouter()
-    assert compat.router_view(router) is router
+    assert view_of(router) is router
     assert compat.router_view(None) is None
 
 
 def test_a_new_router_gets_a_new_view() -> None:
     first, second = FacadeRouter(), FacadeRouter()
-    assert compat.router_view(first) is compat.router_view(first)
-    assert compat.router_view(second).model_list is second.reg.deployments
+    assert view_of(first) is view_of(first)
+    assert view_of(second).model_list is second.reg.deployments
 
 
 @pytest.mark.parametrize(("version", "tested"), [

@@ -20,7 +20,7 @@ import plugins
 import router_hooks
 from router_hooks import compat
 from tests.support.cluster import Backend, Proxy, launch_proxy
-from tests.support.waiting import wait_until
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -100,8 +100,9 @@ def test_metrics_count_routed_requests(compat_proxy: Proxy, healthy_backends: di
     before = requests_total(compat_proxy, model="qwen-coder", intent="code", status="success")
     routing(compat_proxy.chat(CODE))
     # Success callbacks run after the response is sent.
-    wait_until(lambda: requests_total(compat_proxy, model="qwen-coder", intent="code", status="success"),
-               lambda n: n >= before + 1, 30, "agent_router_requests_total counted the request")
+    eventually(lambda: requests_total(compat_proxy, model="qwen-coder", intent="code", status="success"),
+               30, "agent_router_requests_total counted the request", until=lambda n: n >= before + 1,
+               interval=0.5)
     assert "litellm_" in compat_proxy.client.get("/metrics/").text  # LiteLLM's own series beside ours
 
 

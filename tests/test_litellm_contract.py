@@ -1,9 +1,10 @@
 """Every LiteLLM internal the bundle touches, checked against the installed LiteLLM.
 
 `make compat LITELLM=<version>` runs this module under each tested version, so an upgrade that moves
-or changes one of them fails a test named after it instead of a request. DeprecationWarnings that
-the bundle's code causes are errors: it must read nothing through LiteLLM's deprecation layer
-(router_deprecated.py). What differs per version: the README's "Known LiteLLM behaviours".
+or changes one of them fails a test named after it instead of a request. Every warning is an error
+(pyproject's filterwarnings), so a read through LiteLLM's deprecation layer (router_deprecated.py,
+which warns with the reader's frame) fails here; `no_deprecated_reads` also checks that layer's own
+tally. What differs per version: the README's "Known LiteLLM behaviours".
 """
 
 from __future__ import annotations
@@ -25,20 +26,22 @@ import yaml
 from plugins.errors import LITELLM_EXCEPTIONS, error_type
 from router_hooks import compat
 
-# Errors when raised from the bundle's code (and this module's), wherever LiteLLM attributes them:
-# its deprecation layer warns with the caller's frame. LiteLLM's own import emits pydantic
-# deprecations from its own modules (proxy/common_utils/swagger_utils.py), which are not ours.
-pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning:(router_hooks|plugins|scripts|tests)")
-
 CONFIG = Path(__file__).resolve().parent.parent / "litellm_config.yaml"
 VERSION = compat.installed_version() or "0"
-ALIAS = {"gpt-4o": "agent-router"}
+ALIAS: dict[str, Any] = {"gpt-4o": "agent-router"}
+
+
+def view_of(router: Any) -> Any:
+    """The compat view the bundle gets, typed Any: tests also call LiteLLM's own methods on it."""
+    found = compat.router_view(router)
+    assert found is not None
+    return found
 
 
 @pytest.fixture(scope="module")
 def router() -> Any:
     """A real LiteLLM Router over the shipped model list and router settings (never called)."""
-    from litellm import Router
+    from litellm.router import Router
 
     document = yaml.safe_load(CONFIG.read_text())
     for var in ("LLAMA_API_BASE", "QWEN_API_BASE", "DEEPSEEK_API_BASE"):
@@ -70,7 +73,7 @@ def test_installed_litellm_is_in_the_tested_range() -> None:
 def test_router_data_location_follows_the_version(router: Any) -> None:
     # 1.109.0 introduced the entry points; the compat view uses them whenever they exist.
     assert compat.has_entry_points(router) is (compat.parse_version(VERSION) >= (1, 109))
-    view = compat.router_view(router)
+    view = view_of(router)
     assert (view is router) is not compat.has_entry_points(router)
 
 
@@ -78,7 +81,7 @@ def test_router_data_location_follows_the_version(router: Any) -> None:
 
 @pytest.mark.usefixtures("no_deprecated_reads")
 def test_router_model_list(router: Any) -> None:
-    entries = list(compat.router_view(router).model_list)
+    entries = list(view_of(router).model_list)
     assert [e["model_name"] for e in entries] == ["llama", "qwen-coder", "deepseek-r1", "agent-router"]
     for entry in entries:
         assert isinstance(entry["model_info"]["id"], str)
@@ -89,22 +92,22 @@ def test_router_model_list(router: Any) -> None:
 @pytest.mark.usefixtures("no_deprecated_reads")
 def test_router_fallbacks(router: Any) -> None:
     expected = yaml.safe_load(CONFIG.read_text())["router_settings"]["fallbacks"]
-    assert list(compat.router_view(router).fallbacks) == expected
+    assert list(view_of(router).fallbacks) == expected
 
 
 @pytest.mark.usefixtures("no_deprecated_reads")
 def test_router_model_group_alias(router: Any) -> None:
-    assert dict(compat.router_view(router).model_group_alias) == ALIAS
+    assert dict(view_of(router).model_group_alias) == ALIAS
 
 
 @pytest.mark.usefixtures("no_deprecated_reads")
 def test_router_enable_health_check_routing(router: Any) -> None:
-    assert compat.router_view(router).enable_health_check_routing is True
+    assert view_of(router).enable_health_check_routing is True
 
 
 @pytest.mark.usefixtures("no_deprecated_reads")
 def test_router_deployment_by_id(router: Any) -> None:
-    view = compat.router_view(router)
+    view = view_of(router)
     entry = next(iter(view.model_list))
     deployment = view.get_deployment(entry["model_info"]["id"])
     assert deployment.model_name == "llama"
@@ -115,7 +118,7 @@ def test_router_deployment_by_id(router: Any) -> None:
 @pytest.mark.usefixtures("no_deprecated_reads")
 def test_cooldown_store_reports_an_active_cooldown(router: Any) -> None:
     """health_gate reads `async_get_active_cooldowns(ids, parent_otel_span=None)` -> [(id, value)]."""
-    view = compat.router_view(router)
+    view = view_of(router)
     ids = [e["model_info"]["id"] for e in view.model_list]
     store = view.cooldown_cache
     assert asyncio.run(store.async_get_active_cooldowns(ids, parent_otel_span=None)) == []
@@ -131,7 +134,7 @@ def test_cooldown_store_reports_an_active_cooldown(router: Any) -> None:
 @pytest.mark.usefixtures("no_deprecated_reads")
 def test_health_state_store_takes_probe_results(router: Any) -> None:
     """health_gate publishes `{id: {is_healthy, timestamp, reason}}` with the synchronous setter."""
-    view = compat.router_view(router)
+    view = view_of(router)
     ids = [e["model_info"]["id"] for e in view.model_list]
     store = view.health_state_cache
     assert not inspect.iscoroutinefunction(store.set_deployment_health_states)
@@ -268,9 +271,9 @@ def test_exception_name_maps_to_its_error_type(name: str) -> None:
     assert error_type(exc) == LITELLM_EXCEPTIONS[name]
 
 
-# -- the module's own filter -----------------------------------------------------------------------
+# -- the warnings filter ---------------------------------------------------------------------------
 
 def test_warnings_are_errors_here() -> None:
-    """Guards the module's filter: a deprecated read would raise, not pass silently."""
+    """Guards the configuration: a deprecated read would raise, not pass silently."""
     with pytest.raises(DeprecationWarning):
         warnings.warn("probe", DeprecationWarning, stacklevel=1)
