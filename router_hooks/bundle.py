@@ -25,6 +25,7 @@ from plugins.health.state import HealthState
 from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_workers
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
+from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.router_view import DeploymentIndex, RouterLookup, RouterView
@@ -99,6 +100,7 @@ def build_bundle(
     hook = AgentRouterHook(
         config=config, classifier=build_classifier(config), metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
+        context=ContextGate(index),
     )
     monitor = None
     if config.health.enabled:
