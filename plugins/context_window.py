@@ -27,6 +27,9 @@ CHARS_PER_TOKEN: Final = 4.0
 # Non-ASCII: each UTF-8 byte beyond the first of a character adds half a token. A CJK character
 # (3 bytes) counts 1/4 + 1 = 1.25 tokens, against 1.29 measured with cl100k_base (1.0 o200k).
 EXTRA_BYTES_PER_TOKEN: Final = 2.0
+# Per JSON object of the prompt (message, content part, tool call): role markers and separators
+# of the chat template (OpenAI's cookbook counts 3-4 per message for its models).
+OBJECT_TOKENS: Final = 3
 # Refuse only when the estimate exceeds the largest window by this factor: text at up to 6
 # characters per token (more than anything measured, 5.0) is then really too long.
 REFUSE_MARGIN: Final = 1.5
@@ -34,7 +37,8 @@ REFUSE_MARGIN: Final = 1.5
 
 def estimate_tokens(size: TextSize) -> int:
     """An estimate of the prompt tokens of `size` (see the module docstring for its error)."""
-    return math.ceil(size.chars / CHARS_PER_TOKEN + size.extra_bytes / EXTRA_BYTES_PER_TOKEN)
+    text = size.chars / CHARS_PER_TOKEN + size.extra_bytes / EXTRA_BYTES_PER_TOKEN
+    return math.ceil(text) + OBJECT_TOKENS * size.objects
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """How much text a request carries, measured cheaply over the whole body (not the classifier's clip).
 
 One table says which top-level fields of each surface's request body hold prompt text; the walk
-adds up every string in them (keys too: a chat template renders roles, tool names and argument
-keys as tokens). Cost is per string, not per character: `len` is O(1) and `str.isascii()` is O(1)
+adds up every string value in them and counts their JSON objects (each message, part or tool
+call costs a few template tokens). Cost is per string, not per character: `len` is O(1) and `str.isascii()` is O(1)
 in CPython (a flag on the string), so 1 MB of ASCII tool output costs what one short string does;
 only a long non-ASCII string is sampled (see `_extra_bytes`).
 """
@@ -39,13 +39,13 @@ SLICE: Final = 256
 
 @dataclass(frozen=True, slots=True)
 class TextSize:
-    #: Characters (code points) of every string in the prompt fields, keys included.
+    #: Characters (code points) of every string value in the prompt fields.
     chars: int
     #: UTF-8 bytes beyond one per character (0 for ASCII text; ~2 per CJK character).
     extra_bytes: int = 0
-
-    def __add__(self, other: TextSize) -> TextSize:
-        return TextSize(self.chars + other.chars, self.extra_bytes + other.extra_bytes)
+    #: JSON objects (messages, content parts, tool calls): each costs the model a few template
+    #: tokens (role markers, separators) that no string of the body shows.
+    objects: int = 0
 
 
 def measure_request(data: Mapping[str, Any], call_type: str) -> TextSize | None:
@@ -53,38 +53,46 @@ def measure_request(data: Mapping[str, Any], call_type: str) -> TextSize | None:
     fields = SURFACE_FIELDS.get(call_type)
     if fields is None:
         return None
-    chars, extra = _size([data[name] for name in fields if data.get(name) is not None])
-    return TextSize(chars, extra)
+    return _size([data[name] for name in fields if data.get(name) is not None])
 
 
-def _size(values: list[Any]) -> tuple[int, int]:
-    """(characters, extra UTF-8 bytes) of every string under `values`, keys included.
+def _size(stack: list[Any]) -> TextSize:
+    """The size of every string value under the values on `stack` (consumed).
 
-    Written for speed (a 200-message tool loop is ~1,400 nodes): an explicit stack instead of
-    recursion (no depth limit to hit: the work is bounded by the node count of the decoded
-    body), exact `type` checks (bodies are decoded JSON: dict, list, str; `isinstance` against
-    `Mapping` is an ABC check per node), keys summed in C. A key that is not a string raises
-    TypeError: the hook fails open on it.
+    Written for speed (a 200-message tool loop is ~1,400 nodes, and the per-node work is the
+    whole cost): an explicit stack instead of recursion (no depth limit to hit: the work is
+    bounded by the node count of the decoded body), exact `type` checks (bodies are decoded JSON;
+    `isinstance` against `Mapping` is an ABC check per node), strings handled where they are met
+    instead of pushed, and keys not measured (they cost as much again; the per-object overhead
+    stands in for them). A non-text part whose `type` is unhashable raises TypeError: the hook
+    fails open on it.
     """
-    chars = extra = 0
-    stack = values
-    pop, extend = stack.pop, stack.extend
+    chars = extra = objects = 0
+    pop, push = stack.pop, stack.append
     while stack:
         value = pop()
         kind = type(value)
-        if kind is str:
-            chars += len(value)
-            if not value.isascii():
-                extra += _extra_bytes(value)
-        elif kind is dict:
-            part = value.get("type")
-            if not (type(part) is str and part in NON_TEXT_PARTS):
-                chars += sum(map(len, value))  # keys: the API's field names
-                extend(value.values())
+        if kind is dict:
+            if "type" in value and value["type"] in NON_TEXT_PARTS:
+                continue
+            objects += 1
+            items = value.values()
         elif kind is list or kind is tuple:
-            extend(value)
-        # numbers, booleans, None: a few tokens at most
-    return chars, extra
+            items = value
+        elif kind is str:  # a top-level string field (`prompt`, `system`, `input`)
+            items = (value,)
+        else:
+            continue
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                chars += len(item)
+                if not item.isascii():
+                    extra += _extra_bytes(item)
+            elif kind is dict or kind is list or kind is tuple:
+                push(item)
+            # numbers, booleans, None: a few tokens at most
+    return TextSize(chars, extra, objects)
 
 
 def _extra_bytes(value: str) -> int:

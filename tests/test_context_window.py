@@ -30,10 +30,10 @@ def chat(*messages: dict[str, Any], **extra: Any) -> dict[str, Any]:
 # -- measuring the whole request -------------------------------------------------------------
 
 
-def test_every_string_of_the_conversation_counts_keys_included() -> None:
-    data = chat({"role": "user", "content": "abc"})
-    # "role" + "user" + "content" + "abc"
-    assert measure_request(data, "acompletion") == TextSize(4 + 4 + 7 + 3)
+def test_every_string_value_and_object_of_the_conversation_counts() -> None:
+    data = chat({"role": "user", "content": "abc"}, {"role": "assistant", "content": [{"type": "text", "text": "de"}]})
+    # "user" + "abc" + "assistant" + "text" + "de"; two messages and one part
+    assert measure_request(data, "acompletion") == TextSize(4 + 3 + 9 + 4 + 2, 0, 3)
 
 
 def test_tool_calls_tool_results_and_tool_definitions_count() -> None:

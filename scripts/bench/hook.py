@@ -33,6 +33,8 @@ ROUTER_KEYS = ("routing_strategy", "num_retries", "fallbacks", "allowed_fails", 
 REQUESTS = 3_000
 LARGE_REQUESTS = 300
 WARMUP = 50
+# The bundle's budget (issue 12): hook and callbacks at most 0.6 ms CPU per request, every surface.
+BUDGET_MS = 0.6
 
 
 def build_router(config_path: Path) -> Any:
@@ -144,6 +146,8 @@ def bench_hook(config_path: Path, requests: int = REQUESTS) -> dict[str, Any]:
         "p50_ms": chat["p50_ms"],
         "p99_ms": chat["p99_ms"],
         "max_cpu_ms_per_request": max(s["cpu_ms_per_request"] for s in surfaces.values()),
+        "budget_cpu_ms_per_request": BUDGET_MS,
+        "over_budget": sorted(n for n, s in surfaces.items() if s["cpu_ms_per_request"] > BUDGET_MS),
         "surfaces": surfaces,
     }
 
