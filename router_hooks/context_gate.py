@@ -32,6 +32,8 @@ class ContextGate:
         return choose_fitting(model, chain, windows, tokens)
 
     def fitter(self, tokens: int) -> Callable[[str], bool]:
-        """A predicate for other reroutes (health): does a prompt of `tokens` fit this model?"""
-        windows = self.index.windows()
-        return lambda model: fits(tokens, windows.get(model))
+        """A predicate for other reroutes (health): does a prompt of `tokens` fit this model?
+
+        The windows are read when it is called (only on a health reroute), not per request.
+        """
+        return lambda model: fits(tokens, self.index.windows().get(model))
