@@ -16,6 +16,7 @@ from router_hooks.router_view import DeploymentIndex
 from scripts.bench.bodies import chat_loop, one_megabyte
 from scripts.bench.hook import build_hook
 from scripts.stack import ROOT
+from tests.support.fake_router import FakeRouter, deployment
 
 SHIPPED = ROOT / "litellm_config.yaml"
 SOURCE = (ROOT / "router_hooks" / "hook.py").read_text(encoding="utf-8")
@@ -98,7 +99,8 @@ def test_a_prompt_no_model_fits_is_refused_with_context_length_exceeded(
     with pytest.raises(HTTPException) as caught:
         asyncio.run(hook.async_pre_call_hook(None, None, {**body, "metadata": {}}, "acompletion"))
     assert caught.value.status_code == 400
-    error = caught.value.detail["error"]  # type: ignore[index]
+    detail: Any = caught.value.detail
+    error = detail["error"]
     assert (error["type"], error["code"], error["param"]) == (
         "invalid_request_error", "context_length_exceeded", "messages")
     assert "131,072" in error["message"] and "32,768" in error["message"]
@@ -124,20 +126,16 @@ def test_a_health_reroute_never_sends_a_long_prompt_to_a_model_it_does_not_fit(
             state.record_success("llama", source="request")
 
 
-class ModelList:
-    def __init__(self, entries: list[dict[str, Any]]) -> None:
-        self.model_list = entries
-
-
 def entry(group: str, model_id: str, window: Any) -> dict[str, Any]:
-    return {"model_name": group, "litellm_params": {"model": "openai/x", "api_base": "http://h/v1"},
-            "model_info": {"id": model_id, "max_input_tokens": window}}
+    item = deployment(group, "http://h/v1", model_id)
+    item["model_info"]["max_input_tokens"] = window
+    return item
 
 
 def test_a_group_s_window_is_its_smallest_deployment_s_and_follows_model_list_changes() -> None:
-    router = ModelList([entry("llama", "a", 8000), entry("llama", "b", 4000), entry("qwen", "c", None),
-                        entry("odd", "d", True), entry("neg", "e", -1)])
-    index = DeploymentIndex(lambda: router)  # type: ignore[arg-type, return-value]
+    router = FakeRouter([entry("llama", "a", 8000), entry("llama", "b", 4000), entry("qwen", "c", None),
+                         entry("odd", "d", True), entry("neg", "e", -1)])
+    index = DeploymentIndex(lambda: router)
     assert index.windows() == {"llama": 4000}
     router.model_list[1] = entry("llama", "b", 16000)  # replaced in place
     assert index.windows() == {"llama": 8000}

@@ -69,7 +69,7 @@ def test_images_and_audio_parts_are_not_text() -> None:
 
 def test_every_surface_has_its_prompt_fields() -> None:
     text = "y" * 1000
-    bodies = {
+    bodies: dict[str, dict[str, Any]] = {
         "aresponses": {"input": [{"role": "user", "content": text}], "instructions": "be brief"},
         "anthropic_messages": {"messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
                                "system": "be brief"},
