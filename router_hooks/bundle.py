@@ -26,6 +26,7 @@ from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_wor
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
 from router_hooks.compat import router_view, warn_if_untested
+from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.router_view import DeploymentIndex, RouterLookup, RouterView
@@ -100,6 +101,7 @@ def build_bundle(
     hook = AgentRouterHook(
         config=config, classifier=build_classifier(config), metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
+        context=ContextGate(index),
     )
     monitor = None
     if config.health.enabled:

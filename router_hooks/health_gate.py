@@ -102,11 +102,14 @@ class HealthGate:
 
     # -- what the hook asks ----------------------------------------------------------------
 
-    async def reroute(self, model: str) -> str:
-        """The model that should serve a request routed to `model`, right now."""
+    async def reroute(self, model: str, fits: Callable[[str], bool] | None = None) -> str:
+        """The model that should serve a request routed to `model`, right now.
+
+        `fits` excludes fallbacks the request cannot go to (its prompt exceeds their window).
+        """
         if self.state.is_healthy(model) and not await self.cooldowns([model]):
             return model  # the common case: one in-memory cooldown read
-        chain = self.chains().get(model, ())
+        chain = tuple(m for m in self.chains().get(model, ()) if fits is None or fits(m))
         cooled = await self.cooldowns([model, *chain])
         target = first_available(
             model, chain, lambda m: self.state.is_healthy(m) and m not in cooled

@@ -16,11 +16,14 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from plugins.classify.decision import Classifier
 from plugins.config import RouterConfig
+from plugins.context_window import Fit
 from plugins.errors import ErrorType, error_type
 from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import PromptError, extract_prompt
 from plugins.record import HEADER, RoutingRecord
+from plugins.request_size import SURFACE_FIELDS, measure_request
 from plugins.routing import choose_route, default_route
+from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ class AgentRouterHook(CustomLogger):
         aliases: AliasLookup,
         clock: Callable[[], float] = time.monotonic,
         health: HealthGate | None = None,
+        context: ContextGate | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -57,6 +61,7 @@ class AgentRouterHook(CustomLogger):
         self._aliases = aliases
         self._clock = clock
         self.health = health
+        self.context = context
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -79,11 +84,7 @@ class AgentRouterHook(CustomLogger):
             prompt = extract_prompt(data.get("messages"))
         except PromptError as exc:
             # Bad input, not a plugin failure: a clear 400 instead of a silent misroute.
-            raise HTTPException(
-                status_code=400,
-                detail={"error": {"message": f"agent-router: {exc}", "type": "invalid_request_error",
-                                  "param": "messages", "code": "400"}},
-            ) from exc
+            raise invalid_request(f"agent-router: {exc}", "messages", str(call_type)) from exc
         started = self._clock()
         try:
             decision = self.classifier.classify(prompt)
@@ -94,7 +95,8 @@ class AgentRouterHook(CustomLogger):
             logger.exception("agent-router: classification failed; routing to the default model")
             self.metrics.error(self.config.default_model, "classifier")
             record = RoutingRecord.of(default_route(self.config), None, self.classifier.kind, started)
-        record = record.rerouted(await self._available(record.chosen_model), "health")
+        record, fitting = self._fit_window(record, data, str(call_type))
+        record = record.rerouted(await self._available(record.routed_model, fitting), "health")
         data["model"] = record.routed_model
         metadata = data.get("metadata")
         if not isinstance(metadata, dict):
@@ -104,12 +106,38 @@ class AgentRouterHook(CustomLogger):
                      record.confidence)
         return data
 
-    async def _available(self, model: str) -> str:
-        """`model`, or the first available model of its fallback chain when it is unhealthy."""
+    def _fit_window(
+        self, record: RoutingRecord, data: Mapping[str, Any], call_type: str
+    ) -> tuple[RoutingRecord, Callable[[str], bool] | None]:
+        """The record sent to the first model of its chain whose input window takes the whole
+        request, and a predicate keeping later reroutes (health) to models that fit."""
+        fit = self._fit(record.chosen_model, data, call_type)
+        if fit is None or self.context is None:
+            return record, None
+        if fit.model is None:
+            # No model of the chain can take the prompt: refuse before any backend is called.
+            raise invalid_request(fit.message(), _prompt_field(call_type), call_type,
+                                  code="context_length_exceeded")
+        return record.rerouted(fit.model, "context_window"), self.context.fitter(fit.tokens)
+
+    def _fit(self, model: str, data: Mapping[str, Any], call_type: str) -> Fit | None:
+        """Where the request fits by its whole text (None: not measured, or measuring failed)."""
+        if self.context is None:
+            return None
+        try:
+            size = measure_request(data, call_type)
+            return None if size is None else self.context.fit(model, size)
+        except Exception:
+            logger.exception("agent-router: context-window check failed; keeping %s", model)
+            self.metrics.error(model, "other")
+            return None
+
+    async def _available(self, model: str, fits: Callable[[str], bool] | None = None) -> str:
+        """`model`, or the first available (and fitting) model of its chain when it is unhealthy."""
         if self.health is None:
             return model
         try:
-            return await self.health.reroute(model)
+            return await self.health.reroute(model, fits)
         except Exception:
             logger.exception("agent-router: health check failed; keeping %s", model)
             return model
@@ -206,6 +234,23 @@ class AgentRouterHook(CustomLogger):
             return None
         return HTTPException(status_code=503, detail={"error": {
             "message": message, "type": "service_unavailable", "param": None, "code": "503"}})
+
+
+def invalid_request(message: str, param: str | None, call_type: str, code: str = "400") -> HTTPException:
+    """A 400 for the client's request, in the error format of the API called.
+
+    One place builds these: today every routed surface answers OpenAI-style (`call_type` is
+    where a surface with its own format, such as Anthropic's `/v1/messages`, plugs in).
+    `context_length_exceeded` is OpenAI's own code for an over-long prompt: agent harnesses
+    look for it to compact the conversation.
+    """
+    return HTTPException(status_code=400, detail={"error": {
+        "message": message, "type": "invalid_request_error", "param": param, "code": code}})
+
+
+def _prompt_field(call_type: str) -> str | None:
+    fields = SURFACE_FIELDS.get(call_type)
+    return fields[0] if fields else None
 
 
 def unknown_key_without_database(exc: Exception) -> HTTPException | None:

@@ -50,9 +50,10 @@ ServedName = tuple[str, str]
 
 
 class DeploymentIndex:
-    """The router's model list, parsed once per version of it: deployments, ids per group, names.
+    """The router's model list, parsed once per version of it: deployments, ids per group, names,
+    input windows.
 
-    Keyed on the (group, api_base, id, model) of every deployment, so a deployment replaced in place
+    Keyed on the (group, api_base, id, model, max_input_tokens) of every deployment, so a deployment replaced in place
     invalidates it; the key costs one pass over the list, the parse it saves several dict builds.
     """
 
@@ -62,6 +63,7 @@ class DeploymentIndex:
         self._deployments: list[Deployment] = []
         self._ids: dict[str, tuple[str, ...]] = {}
         self._names: dict[str, ServedName] = {}
+        self._windows: dict[str, int] = {}
 
     def router(self) -> RouterView | None:
         return self._router()
@@ -76,15 +78,20 @@ class DeploymentIndex:
         deployments: list[Deployment] = []
         ids: dict[str, list[str]] = {}
         names: dict[str, ServedName] = {}
-        for (group, api_base, model_id, served) in key:
+        windows: dict[str, int] = {}
+        for (group, api_base, model_id, served, window) in key:
             deployments.append((group, api_base, model_id))
+            if group is not None and window is not None:
+                # The smallest declared window of the group: whichever deployment LiteLLM picks,
+                # the prompt fits it.
+                windows[group] = min(window, windows.get(group, window))
             if group is not None and model_id is not None:
                 ids.setdefault(group, []).append(model_id)
                 if served is not None:
                     # "openai/Qwen/Qwen2.5-Coder-7B-Instruct" -> the name the backend serves.
                     provider, _, name = served.partition("/")
                     names[model_id] = (group, name if provider == "openai" and name else served)
-        self._deployments, self._names = deployments, names
+        self._deployments, self._names, self._windows = deployments, names, windows
         self._ids = {g: tuple(i) for g, i in ids.items()}
         self._key = key
 
@@ -96,6 +103,12 @@ class DeploymentIndex:
         self._refresh()
         return self._ids
 
+    def windows(self) -> dict[str, int]:
+        """model group -> `model_info.max_input_tokens` (smallest over its deployments); groups
+        whose deployments declare none are absent."""
+        self._refresh()
+        return self._windows
+
     def served_name(self, model_id: str | None) -> ServedName | None:
         """(model group, served model name) of the deployment that answered, None if unknown."""
         if not model_id:
@@ -104,13 +117,19 @@ class DeploymentIndex:
         return self._names.get(model_id)
 
 
-def _identity(entry: Mapping[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
+Identity = tuple[str | None, str | None, str | None, str | None, int | None]
+
+
+def _identity(entry: Mapping[str, Any]) -> Identity:
     params = entry.get("litellm_params")
     info = entry.get("model_info")
     params = params if isinstance(params, Mapping) else {}
     info = info if isinstance(info, Mapping) else {}
+    window = info.get("max_input_tokens")
+    # bool is an int subclass; a positive int is the only meaningful window.
+    window = window if isinstance(window, int) and not isinstance(window, bool) and window > 0 else None
     return (_string(entry.get("model_name")), _string(params.get("api_base")),
-            _string(info.get("id")), _string(params.get("model")))
+            _string(info.get("id")), _string(params.get("model")), window)
 
 
 def _string(value: Any) -> str | None:

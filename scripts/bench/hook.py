@@ -1,20 +1,20 @@
-"""The bundle's own code per request, in process: the hook's three per-request entry points.
+"""The bundle's own code per request, in process: the hook's three per-request entry points, on
+every surface's request bodies.
 
 On this shared 2-core machine the proxy's CPU per request varies by ±15% from one round to the
 next, far more than the bundle's cost, so the bundle's share is also measured directly: the
-pre-call hook (prompt extraction, classification, health check against a real LiteLLM Router's
-cooldowns, metadata), the response-header hook and the success callback (metrics), called as
-LiteLLM calls them, on the benchmark's prompts, timed with the process CPU clock. Subtracting
-two noisy proxy figures cannot resolve 2%; this can."""
+pre-call hook (prompt extraction, classification, context-window check over the whole request,
+health check against a real LiteLLM Router's cooldowns, metadata), the response-header hook and
+the success callback (metrics), called as LiteLLM calls them, timed with the process CPU clock.
+Subtracting two noisy proxy figures cannot resolve 2%; this can."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import os
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +22,23 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from plugins.config import load_config
-from scripts.bench.load import PROMPTS, percentile
-from scripts.stack import BACKENDS, ROOT
+from scripts.bench.bodies import Body, workloads
+from scripts.bench.load import percentile
+from scripts.stack import BACKENDS
 
 # router_settings that shape per-request routing; the rest (Redis, timeouts) do not matter here.
 ROUTER_KEYS = ("routing_strategy", "num_retries", "fallbacks", "allowed_fails", "cooldown_time")
+# Requests per workload; the 200-message and 1 MB workloads get fewer (each costs more, and the
+# figure is a mean over hundreds either way).
+REQUESTS = 3_000
+LARGE_REQUESTS = 300
+WARMUP = 50
+# The bundle's budget (issue 12): hook and callbacks at most 0.6 ms CPU per request, every surface.
+BUDGET_MS = 0.6
 
 
-def _router(config_path: Path) -> Any:
-    """A real LiteLLM Router over the shipped model list and router settings (never called)."""
+def build_router(config_path: Path) -> Any:
+    """A real LiteLLM Router over the config's model list and router settings (never called)."""
     from litellm.router import Router
 
     document = yaml.safe_load(config_path.read_text())
@@ -40,8 +48,9 @@ def _router(config_path: Path) -> Any:
     return Router(model_list=document["model_list"], **settings)
 
 
-def _hook(config_path: Path) -> tuple[Any, str]:
-    """The bundle's hook, built as the proxy builds it (never started), and a deployment id to answer with."""
+def build_hook(config_path: Path) -> tuple[Any, dict[str, str]]:
+    """The bundle's hook, built as the proxy builds it (never started), and model group -> the id
+    of its deployment (what LiteLLM reports as the deployment that answered)."""
     # Importing litellm fetches the remote cost map unless told not to (~8 s of retries offline).
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from router_hooks.bundle import build_bundle  # imports litellm: only when measuring
@@ -50,69 +59,120 @@ def _hook(config_path: Path) -> tuple[Any, str]:
     # Bound to a Router made here instead of the proxy's, read as the proxy's is (through compat):
     # the per-request health check reads the fallback chains and LiteLLM's cooldown store, the
     # header reads the served deployment's name.
-    view = router_view(_router(config_path))
+    view = router_view(build_router(config_path))
     bundle = build_bundle(load_config(config_path), lambda: view, {"AGENT_ROUTER_METRICS_PORT": "0"},
                           registry=CollectorRegistry())
-    deployments = view.model_list if view is not None else ()
-    served = next(d["model_info"]["id"] for d in deployments if d["model_name"] == "qwen-coder")
+    served = {d["model_name"]: d["model_info"]["id"] for d in (view.model_list if view is not None else ())}
     return bundle.hook, served
 
 
-async def _one(hook: Any, served: str, index: int) -> None:
-    content = PROMPTS[index % len(PROMPTS)]
-    data: dict[str, Any] = {
-        "model": "agent-router",
-        "messages": [{"role": "user", "content": content}],
-        "metadata": {},
-    }
-    data = await hook.async_pre_call_hook(None, None, data, "acompletion")
-    await hook.async_post_call_response_headers_hook(data, None, None, None, {"model_id": served})
+async def one_request(hook: Any, served: dict[str, str], call_type: str, body: Body) -> str:
+    """One request through the hook as LiteLLM calls it; returns the model it went to, or the
+    HTTP status the hook refused it with."""
+    from fastapi import HTTPException
+
+    data = {**body, "metadata": {}}
+    try:
+        data = await hook.async_pre_call_hook(None, None, data, call_type)
+    except HTTPException as exc:
+        return str(exc.status_code)  # refused: LiteLLM answers the client, no callbacks follow
+    model = data["model"]
+    await hook.async_post_call_response_headers_hook(data, None, None, None, {"model_id": served.get(model)})
     now = dt.datetime.now()
     kwargs = {
-        "standard_logging_object": {"model_group": data["model"]},
-        "litellm_params": {"metadata": data["metadata"]},
+        "standard_logging_object": {"model_group": model},
+        "litellm_params": {key: data[key] for key in ("metadata", "litellm_metadata") if key in data},
     }
     await hook.async_log_success_event(kwargs, None, now, now)
+    return str(model)
 
 
-def bench_hook(config_path: Path, requests: int = 3_000) -> dict[str, float]:
-    """CPU ms per request of the bundle's hook and callbacks, and per-request wall p50/p99."""
-    hook, served = _hook(config_path)
-
-    async def run() -> tuple[float, list[float]]:
-        for index in range(50):  # warm-up: label children, compiled patterns
-            await _one(hook, served, index)
+def _measure(hook: Any, served: dict[str, str], call_type: str, body: Callable[[int], Body],
+             requests: int) -> dict[str, Any]:
+    async def run() -> tuple[float, list[float], dict[str, int]]:
+        for index in range(WARMUP):  # label children, compiled patterns
+            await one_request(hook, served, call_type, body(index))
         walls: list[float] = []
+        outcomes: dict[str, int] = {}
         cpu_start = time.process_time()
         for index in range(requests):
             started = time.perf_counter()
-            await _one(hook, served, index)
+            outcome = await one_request(hook, served, call_type, body(index))
             walls.append((time.perf_counter() - started) * 1000.0)
-        return time.process_time() - cpu_start, walls
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        return time.process_time() - cpu_start, walls, outcomes
 
-    cpu, walls = asyncio.run(run())
+    cpu, walls, outcomes = asyncio.run(run())
     return {
+        **_measurement(call_type, body, requests),
+        "call_type": call_type,
         "requests": requests,
         "cpu_ms_per_request": round(1000.0 * cpu / requests, 4),
         "p50_ms": round(percentile(walls, 50), 4),
         "p99_ms": round(percentile(walls, 99), 4),
+        "outcomes": outcomes,
     }
 
 
-def main() -> int:
-    """`python -m scripts.bench.hook [requests] [repeats]`: the lowest of `repeats` measurements as
-    one JSON line, for scripts/bench/versions.py, which runs it under each LiteLLM's environment."""
-    from router_hooks.compat import installed_version
+def _measurement(call_type: str, body: Callable[[int], Body], requests: int) -> dict[str, float]:
+    """CPU ms of the context-window measurement alone (whole body walked, tokens estimated):
+    surface-aware already, so a figure for every surface even where the hook does not route yet."""
+    from plugins.context_window import estimate_tokens
+    from plugins.request_size import measure_request
 
-    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 3_000
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    runs = [bench_hook(ROOT / "litellm_config.yaml", requests) for _ in range(repeats)]
-    best = min(runs, key=lambda run: run["cpu_ms_per_request"])
-    result = {"litellm": installed_version(), **best,
-              "repeats_cpu_ms": [run["cpu_ms_per_request"] for run in runs]}
-    print(json.dumps(result))
+    bodies = [body(index) for index in range(requests)]
+    started = time.process_time()
+    for data in bodies:
+        size = measure_request(data, call_type)
+        if size is not None:
+            estimate_tokens(size)
+    cpu = time.process_time() - started
+    return {"measure_cpu_ms_per_request": round(1000.0 * cpu / requests, 4)}
+
+
+def bench_hook(config_path: Path, requests: int = REQUESTS) -> dict[str, Any]:
+    """CPU ms per request of the bundle's hook and callbacks, and wall p50/p99, per workload.
+
+    The top-level figures are the short chat workload's (the load runs' traffic); `surfaces`
+    holds every workload, `max_cpu_ms_per_request` the most expensive one.
+    """
+    hook, served = build_hook(config_path)
+    surfaces: dict[str, Any] = {}
+    for name, (call_type, body) in workloads().items():
+        count = requests if not any(tag in name for tag in ("1mb", "200")) else min(requests, LARGE_REQUESTS)
+        surfaces[name] = _measure(hook, served, call_type, body, count)
+    chat = surfaces["chat"]
+    return {
+        "requests": chat["requests"],
+        "cpu_ms_per_request": chat["cpu_ms_per_request"],
+        "p50_ms": chat["p50_ms"],
+        "p99_ms": chat["p99_ms"],
+        "max_cpu_ms_per_request": max(s["cpu_ms_per_request"] for s in surfaces.values()),
+        "budget_cpu_ms_per_request": BUDGET_MS,
+        "over_budget": sorted(n for n, s in surfaces.items() if s["cpu_ms_per_request"] > BUDGET_MS),
+        "surfaces": surfaces,
+    }
+
+
+def bench_chat(config_path: Path, requests: int = REQUESTS) -> dict[str, Any]:
+    """The chat workload alone (the load runs' traffic): what scripts/bench/versions.py compares
+    across LiteLLM versions."""
+    hook, served = build_hook(config_path)
+    call_type, body = workloads()["chat"]
+    return _measure(hook, served, call_type, body, requests)
+
+
+def main() -> int:
+    """`python -m scripts.bench.hook [config]`: this part alone (seconds, not the full bench)."""
+    import json
+    import sys
+
+    from scripts.stack import ROOT
+
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "litellm_config.yaml"
+    print(json.dumps(bench_hook(path), indent=2))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -113,6 +113,7 @@ def table(results: dict[str, Any]) -> str:
             f"({100 * hook.get('share_of_tuned_cpu', 0):.1f}% of litellm_tuned's), "
             f"p50 {hook['p50_ms']:.3f} ms"
         )
+        lines.extend(surface_report(hook.get("surfaces", {})))
     by_litellm = results.get("bundle_hook_by_litellm", {})
     if by_litellm:
         costs = ", ".join(f"{version} {row['cpu_ms_per_request']:.3f} ms"
@@ -124,3 +125,14 @@ def table(results: dict[str, Any]) -> str:
     if "features" in results.get("bundle", {}):
         lines.append(f"bundle features: {results['bundle']['features']}")
     return "\n".join(lines)
+
+
+def surface_report(surfaces: dict[str, Any]) -> list[str]:
+    """One line per workload of the in-process hook benchmark (scripts/bench/hook.py)."""
+    lines = [f"{'workload':<28}{'call type':<20}{'CPU ms':>8}{'p50 ms':>8}{'measure':>9}  outcomes"]
+    for name, row in surfaces.items():
+        lines.append(
+            f"{name:<28}{row['call_type']:<20}{row['cpu_ms_per_request']:>8.3f}{row['p50_ms']:>8.3f}"
+            f"{row['measure_cpu_ms_per_request']:>9.3f}  {row['outcomes']}"
+        )
+    return lines
