@@ -4,15 +4,16 @@ LiteLLM 1.109.0 made `Router` a facade over entry points (`registry()`, `setting
 litellm/router_api.py) and kept the 1.108 attributes only in `litellm/router_deprecated.py`, where
 every read emits a DeprecationWarning and costs ~5 µs; that file says they go away about a month
 after 1.110's core swap. `router_view(router)` gives the rest of the bundle the 1.108 attribute names
-either way: the Router itself on 1.108, an `EntryPointView` over the entry points from 1.109 on.
-Nothing else in the bundle touches a Router.
+either way: the Router itself on 1.108, an `EntryPointView` over the entry points from 1.109 on,
+whose cooldown reads go through `CachedCooldowns`. Nothing else in the bundle touches a Router.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import Any
 
@@ -25,6 +26,55 @@ logger = logging.getLogger(__name__)
 TESTED_LOW = (1, 108, 7)
 TESTED_HIGH = (1, 111)  # exclusive
 TESTED_RANGE = ">=1.108.7,<1.111"
+# How long a cooldown read is reused on 1.109+ (see CachedCooldowns).
+COOLDOWN_READ_TTL_SECONDS = 1.0
+
+
+class CachedCooldowns:
+    """LiteLLM's cooldown store with its reads reused for up to `ttl` seconds, per set of ids.
+
+    LiteLLM 1.110's store is native (litellm/redis/stores/router_cooldowns, each read wrapped in two
+    service-target contexts): inside a request a read costs ~60 µs against ~10 µs on 1.108.7, the
+    whole difference in the bundle's cost between the two (scripts/bench/versions.py). The hook
+    reads it on every request; reusing an answer is exact for cooldowns that end (an answer is
+    never kept past the earliest end it lists) and at most `ttl` late for one that starts, which
+    LiteLLM's own router already skips (the request then takes LiteLLM's fallback once).
+    """
+
+    MAX_ENTRIES = 64  # id sets: one per model group and per fallback chain asked about
+
+    def __init__(self, store: Any, ttl: float = COOLDOWN_READ_TTL_SECONDS,
+                 clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self._ttl = ttl
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._answers: dict[tuple[str, ...], tuple[float, list[tuple[str, Any]]]] = {}
+
+    async def async_get_active_cooldowns(
+        self, model_ids: Sequence[str], parent_otel_span: Any
+    ) -> list[tuple[str, Any]]:
+        key = tuple(model_ids)
+        now = self._clock()
+        held = self._answers.get(key)
+        if held is not None and now < held[0]:
+            return held[1]
+        answer = list(await self.store.async_get_active_cooldowns(list(model_ids), parent_otel_span))
+        if len(self._answers) >= self.MAX_ENTRIES:
+            self._answers.clear()
+        self._answers[key] = (now + min(self._ttl, self._until_first_end(answer)), answer)
+        return answer
+
+    def _until_first_end(self, answer: list[tuple[str, Any]]) -> float:
+        wall = self._wall_clock()
+        ends = []
+        for _, value in answer:
+            try:
+                ends.append(float(value["timestamp"]) + float(value["cooldown_time"]) - wall)
+            except (KeyError, TypeError, ValueError):
+                return 0.0  # an entry we cannot date: do not reuse this answer
+        return max(0.0, min(ends, default=self._ttl))
 
 
 class EntryPointView:
@@ -35,13 +85,14 @@ class EntryPointView:
     `settings()` is replaced when the router applies a change, `registry()` moves with deployments.
     """
 
-    __slots__ = ("_health", "_registry", "_settings", "router")
+    __slots__ = ("_cooldowns", "_health", "_registry", "_settings", "router")
 
     def __init__(self, router: Any) -> None:
         self.router = router
         self._registry: Callable[[], Any] = router.registry
         self._settings: Callable[[], Any] = router.settings
         self._health: Callable[[], Any] = router.health
+        self._cooldowns: CachedCooldowns | None = None
 
     @property
     def model_list(self) -> Any:
@@ -61,7 +112,13 @@ class EntryPointView:
 
     @property
     def cooldown_cache(self) -> Any:
-        return self._health().cooldowns
+        """The store behind a read cache (CachedCooldowns); a store LiteLLM rebinds gets a new one."""
+        store = self._health().cooldowns
+        if store is None:
+            return None
+        if self._cooldowns is None or self._cooldowns.store is not store:
+            self._cooldowns = CachedCooldowns(store)
+        return self._cooldowns
 
     @property
     def health_state_cache(self) -> Any:

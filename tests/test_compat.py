@@ -5,6 +5,7 @@ What the real Routers of each version answer is pinned by tests/test_litellm_con
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ def test_facade_router_is_read_through_its_entry_points() -> None:
     assert view.model_group_alias == {"gpt-4o": "agent-router"}
     assert view.fallbacks == [{"llama": ["qwen-coder"]}]
     assert view.enable_health_check_routing is True
-    assert view.cooldown_cache is router.state.cooldowns
+    assert view.cooldown_cache.store is router.state.cooldowns
     assert view.health_state_cache is router.state.health_checks
     assert view.get_deployment("a") == {"model_name": "llama", "model_info": {"id": "a"}}
 
@@ -121,3 +122,59 @@ def test_untested_version_logs_one_warning_naming_the_range(caplog: pytest.LogCa
         "runs, but the LiteLLM internals it uses (tests/test_litellm_contract.py) were not checked "
         "on this version"
     ]
+
+
+class CountingStore:
+    """A cooldown store that counts reads; `active` maps id -> LiteLLM's cooldown value."""
+
+    def __init__(self) -> None:
+        self.active: dict[str, dict[str, float]] = {}
+        self.reads = 0
+
+    async def async_get_active_cooldowns(self, model_ids: list[str], parent_otel_span: Any) -> list[tuple[str, Any]]:
+        self.reads += 1
+        return [(i, self.active[i]) for i in model_ids if i in self.active]
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cooldown_reads_are_reused_for_the_ttl_then_read_again() -> None:
+    store, mono = CountingStore(), Clock(100.0)
+    cached = compat.CachedCooldowns(store, ttl=1.0, clock=mono, wall_clock=Clock(5000.0))
+    assert asyncio.run(cached.async_get_active_cooldowns(["a"], None)) == []
+    store.active["a"] = {"timestamp": 5000.0, "cooldown_time": 30.0}
+    mono.now += 0.5
+    assert asyncio.run(cached.async_get_active_cooldowns(["a"], None)) == []  # reused: at most 1 s late
+    assert store.reads == 1
+    mono.now += 0.6
+    assert dict(asyncio.run(cached.async_get_active_cooldowns(["a"], None))) == {"a": store.active["a"]}
+    assert store.reads == 2
+    asyncio.run(cached.async_get_active_cooldowns(["a", "b"], None))  # another id set: its own read
+    assert store.reads == 3
+
+
+def test_a_cooldown_read_is_never_kept_past_the_first_cooldown_end() -> None:
+    store, mono, wall = CountingStore(), Clock(100.0), Clock(5000.0)
+    store.active["a"] = {"timestamp": 4970.2, "cooldown_time": 30.0}  # ends 0.2 s from now
+    cached = compat.CachedCooldowns(store, ttl=1.0, clock=mono, wall_clock=wall)
+    asyncio.run(cached.async_get_active_cooldowns(["a"], None))
+    mono.now += 0.3
+    asyncio.run(cached.async_get_active_cooldowns(["a"], None))
+    assert store.reads == 2
+
+
+def test_entry_point_view_caches_cooldown_reads_of_the_current_store() -> None:
+    router = FacadeRouter()
+    router.state = Health(cooldowns=CountingStore())
+    view = view_of(router)
+    assert isinstance(view.cooldown_cache, compat.CachedCooldowns)
+    assert view.cooldown_cache is view.cooldown_cache
+    assert view.cooldown_cache.store is router.state.cooldowns
+    router.state = Health(cooldowns=CountingStore())  # LiteLLM rebinds its store: a new cache
+    assert view.cooldown_cache.store is router.state.cooldowns

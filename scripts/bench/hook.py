@@ -154,14 +154,6 @@ def bench_hook(config_path: Path, requests: int = REQUESTS) -> dict[str, Any]:
     }
 
 
-def bench_chat(config_path: Path, requests: int = REQUESTS) -> dict[str, Any]:
-    """The chat workload alone (the load runs' traffic): what scripts/bench/versions.py compares
-    across LiteLLM versions."""
-    hook, served = build_hook(config_path)
-    call_type, body = workloads()["chat"]
-    return _measure(hook, served, call_type, body, requests)
-
-
 def main() -> int:
     """`python -m scripts.bench.hook [config]`: this part alone (seconds, not the full bench)."""
     import json

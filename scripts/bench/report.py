@@ -116,9 +116,11 @@ def table(results: dict[str, Any]) -> str:
         lines.extend(surface_report(hook.get("surfaces", {})))
     by_litellm = results.get("bundle_hook_by_litellm", {})
     if by_litellm:
-        costs = ", ".join(f"{version} {row['cpu_ms_per_request']:.3f} ms"
-                          for version, row in by_litellm["by_litellm"].items())
-        lines.append(f"bundle hook per LiteLLM (lowest of rounds): {costs}; newest/locked "
+        costs = ", ".join(
+            f"{version} {row['cpu_ms_per_request']:.3f} ms (cooldown read {row['cooldown_read_us']:.1f} µs, "
+            f"health check {row['health_check_us']:.1f} µs)"
+            for version, row in by_litellm["by_litellm"].items())
+        lines.append(f"bundle hook per LiteLLM (lowest block): {costs}; newest/locked "
                      f"x{by_litellm['newest_over_locked']}")
     if "cold_start_s" in results:
         lines.append(f"cold start to first routed response: {results['cold_start_s']}")
