@@ -13,14 +13,16 @@ from typing import Any
 
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
+from litellm.proxy._types import ProxyException
 
 from plugins.classify.decision import Classifier
 from plugins.config import RouterConfig
 from plugins.errors import ErrorType, error_type
 from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
-from plugins.prompt import PromptError, extract_prompt
+from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
 from plugins.routing import choose_route, default_route
+from plugins.surfaces import Surface, read, surface_of, validate
 from router_hooks.health_gate import HealthGate
 
 logger = logging.getLogger(__name__)
@@ -29,9 +31,14 @@ logger = logging.getLogger(__name__)
 # the routes where LiteLLM keeps request metadata there).
 META_KEY = "agent_router"
 METADATA_KEYS = ("metadata", "litellm_metadata")
+# Where LiteLLM 1.108.7 keeps request metadata per surface (proxy/litellm_pre_call_utils.py,
+# LITELLM_METADATA_ROUTES): on /v1/responses and /v1/messages `metadata` is the client's own API
+# parameter (forwarded to the provider), and only `litellm_metadata` reaches the callbacks.
+SURFACE_METADATA: dict[Surface, str] = {
+    "chat": "metadata", "completions": "metadata",
+    "responses": "litellm_metadata", "messages": "litellm_metadata",
+}
 __all__ = ["HEADER", "AgentRouterHook"]
-# Call types that carry chat `messages` (LiteLLM 1.108.7 passes the async names at runtime).
-CHAT_CALL_TYPES = frozenset({"completion", "acompletion"})
 
 # Returns (model group, served model name) for a deployment id, or None when unknown.
 DeploymentLookup = Callable[[str | None], tuple[str, str] | None]
@@ -73,36 +80,43 @@ class AgentRouterHook(CustomLogger):
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> dict[str, Any]:
-        if str(call_type) not in CHAT_CALL_TYPES or not self._is_virtual(data.get("model")):
+        surface = surface_of(call_type)
+        if surface is None or not self._is_virtual(data.get("model")):
             return data
         try:
-            prompt = extract_prompt(data.get("messages"))
+            validate(surface, data)
+            prompt = read(surface, data)
         except PromptError as exc:
-            # Bad input, not a plugin failure: a clear 400 instead of a silent misroute.
-            raise HTTPException(
-                status_code=400,
-                detail={"error": {"message": f"agent-router: {exc}", "type": "invalid_request_error",
-                                  "param": "messages", "code": "400"}},
-            ) from exc
+            # Bad input, not a plugin failure: a clear 400 before any backend is called (LiteLLM
+            # renders a ProxyException OpenAI-style, and Anthropic-style on /v1/messages).
+            raise bad_request(exc) from exc
+        record = await self.route(prompt)
+        data["model"] = record.routed_model
+        key = SURFACE_METADATA[surface]
+        metadata = data.get(key)
+        if not isinstance(metadata, dict):
+            metadata = data[key] = {}
+        metadata[META_KEY] = record
+        logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
+                     record.intent, record.confidence)
+        return data
+
+    async def route(self, prompt: Prompt, count: bool = True) -> RoutingRecord:
+        """Classify `prompt` and pick its model, health included; `count=False` records no metric
+        (the operator's /router/classify asks without sending a request)."""
         started = self._clock()
         try:
             decision = self.classifier.classify(prompt)
             route = choose_route(decision, self.config)
-            self.metrics.classified(route.intent, route.level, self._clock() - started)
+            if count:
+                self.metrics.classified(route.intent, route.level, self._clock() - started)
             record = RoutingRecord.of(route, decision, self.classifier.kind, started)
         except Exception:
             logger.exception("agent-router: classification failed; routing to the default model")
-            self.metrics.error(self.config.default_model, "classifier")
+            if count:
+                self.metrics.error(self.config.default_model, "classifier")
             record = RoutingRecord.of(default_route(self.config), None, self.classifier.kind, started)
-        record = record.rerouted(await self._available(record.chosen_model), "health")
-        data["model"] = record.routed_model
-        metadata = data.get("metadata")
-        if not isinstance(metadata, dict):
-            metadata = data["metadata"] = {}
-        metadata[META_KEY] = record
-        logger.debug("agent-router: routed to %s (%s, %.2f)", record.routed_model, record.intent,
-                     record.confidence)
-        return data
+        return record.rerouted(await self._available(record.chosen_model), "health")
 
     async def _available(self, model: str) -> str:
         """`model`, or the first available model of its fallback chain when it is unhealthy."""
@@ -168,8 +182,7 @@ class AgentRouterHook(CustomLogger):
         # async_log_failure_event is not used: LiteLLM 1.108.7 fires it once per client request
         # (has_logged_async_failure), so failures of fallback targets were never counted.
         try:
-            metadata = request_data.get("metadata")
-            model = metadata.get("model_group") if isinstance(metadata, Mapping) else None
+            model = _attempted_group(request_data)
             if model in self.metrics.models:
                 kind = error_type(exception)
                 self.metrics.error(model, kind)
@@ -223,6 +236,11 @@ def unknown_key_without_database(exc: Exception) -> HTTPException | None:
     )
 
 
+def bad_request(exc: PromptError) -> ProxyException:
+    return ProxyException(message=f"agent-router: {exc}", type="invalid_request_error",
+                          param=exc.param, code=400)
+
+
 def record_in(container: Any) -> RoutingRecord | None:
     """The hook's record in request data or `litellm_params`: under `metadata` or `litellm_metadata`."""
     if not isinstance(container, Mapping):
@@ -233,6 +251,15 @@ def record_in(container: Any) -> RoutingRecord | None:
             record = metadata.get(META_KEY)
             if isinstance(record, RoutingRecord):
                 return record
+    return None
+
+
+def _attempted_group(request_data: Mapping[str, Any]) -> str | None:
+    """The model group of a failed attempt: the router writes it under the surface's metadata key."""
+    for key in ("litellm_metadata", "metadata"):  # `metadata` is the client's own on Responses
+        metadata = request_data.get(key)
+        if isinstance(metadata, Mapping) and isinstance(metadata.get("model_group"), str):
+            return str(metadata["model_group"])
     return None
 
 

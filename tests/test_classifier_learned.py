@@ -18,7 +18,8 @@ from plugins.classify.keyword import KeywordClassifier
 from plugins.classify.learned import DECISIVE, PACKAGED_MODEL, LearnedClassifier
 from plugins.classify.wordpiece import WordPiece
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.prompt import Prompt, extract_prompt
+from plugins.prompt import Prompt
+from plugins.surfaces.chat import read_messages as extract_prompt
 from plugins.routing import choose_route
 from scripts.stack import ROOT
 

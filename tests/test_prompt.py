@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from plugins.prompt import Prompt, PromptError, extract_prompt
+from plugins.prompt import Prompt, PromptError
+from plugins.surfaces.chat import read_messages as extract_prompt
 
 
 def test_latest_user_turn_with_context_and_system() -> None:
