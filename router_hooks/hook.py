@@ -67,7 +67,8 @@ class AgentRouterHook(CustomLogger):
 
     # -- routing ---------------------------------------------------------------------------
 
-    def _is_virtual(self, model: Any) -> bool:
+    def is_routed(self, model: Any) -> bool:
+        """`model` is the virtual model or an alias of it: the hook classifies the request."""
         if model == self.config.virtual_model:
             return True
         if not isinstance(model, str):
@@ -81,7 +82,7 @@ class AgentRouterHook(CustomLogger):
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> dict[str, Any]:
         surface = surface_of(call_type)
-        if surface is None or not self._is_virtual(data.get("model")):
+        if surface is None or not self.is_routed(data.get("model")):
             return data
         try:
             validate(surface, data)
@@ -146,7 +147,7 @@ class AgentRouterHook(CustomLogger):
             record = record_in(data)
             if record is None:
                 return None
-            served = self._deployments((litellm_call_info or {}).get("model_id"))
+            served = self._deployments(_served_id(litellm_call_info or {}))
             return {HEADER: record.header(served, self._clock())}
         except Exception:
             logger.exception("agent-router: could not build the %s header", HEADER)
@@ -252,6 +253,18 @@ def record_in(container: Any) -> RoutingRecord | None:
             if isinstance(record, RoutingRecord):
                 return record
     return None
+
+
+def _served_id(call_info: Mapping[str, Any]) -> str | None:
+    """The deployment that answered. On /v1/messages LiteLLM 1.108.7 drops the response's hidden
+    params before the header hook (`model_id` is None there), but the router's `model_info` of the
+    deployment it called is in the request's `litellm_metadata`, passed on as `model_info`."""
+    model_id = call_info.get("model_id")
+    if isinstance(model_id, str) and model_id:
+        return model_id
+    info = call_info.get("model_info")
+    found = info.get("id") if isinstance(info, Mapping) else None
+    return found if isinstance(found, str) and found else None
 
 
 def _attempted_group(request_data: Mapping[str, Any]) -> str | None:

@@ -90,7 +90,7 @@ def validate(body: Mapping[str, Any]) -> None:
     for index, tool in enumerate(params.items(body, "tools")):
         where = f"tools[{index}]"
         params.named(tool, where)
-        if tool.get("type") in (None, "custom"):  # server tools (`web_search_...`) carry no schema
-            if not isinstance(tool.get("input_schema"), Mapping):
-                raise PromptError(f"`{where}.input_schema` must be a JSON Schema object",
-                                  f"{where}.input_schema")
+        # Server tools (`"type": "web_search_..."`) carry no schema; client tools must.
+        if tool.get("type") in (None, "custom") and not isinstance(tool.get("input_schema"), Mapping):
+            raise PromptError(f"`{where}.input_schema` must be a JSON Schema object",
+                              f"{where}.input_schema")
