@@ -12,7 +12,7 @@ from typing import Any
 from plugins.surfaces import Surface
 
 CODE_TASK = "Fix the failing test in parser.py: the tokenizer drops the last token. Write the Python fix."
-NEW_TASK = "Forget the code. Write a short poem about autumn leaves for my mother's birthday card."
+NEW_TASK = "Something different now: write a short poem about autumn leaves for my mother's birthday card."
 # What tools hand back in a coding loop: stack traces, file listings, shell output. Deliberately
 # not code-only, so a reader that classified tool output would drift.
 TOOL_OUTPUTS = (
