@@ -27,3 +27,6 @@ class Prompt:
     latest: str
     context: tuple[str, ...] = ()
     system: str = ""
+    #: False when no turn carried user-typed text (only tool traffic, injected text or assistant
+    #: turns): `latest` is then the last assistant text or empty, a stand-in, not the user's task.
+    typed: bool = True

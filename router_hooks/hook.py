@@ -21,8 +21,9 @@ from plugins.errors import ErrorType, error_type
 from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
-from plugins.routing import choose_route, default_route
+from plugins.routing import Route, choose_route, default_route
 from plugins.surfaces import Surface, read, surface_of, validate
+from plugins.surfaces.responses import continued_deployment
 from router_hooks.health_gate import HealthGate
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ SURFACE_METADATA: dict[Surface, str] = {
     "chat": "metadata", "completions": "metadata",
     "responses": "litellm_metadata", "messages": "litellm_metadata",
 }
+# The `classifier` of a record that was not classified but continues a stored response.
+CONTINUATION = "previous_response"
 __all__ = ["HEADER", "AgentRouterHook"]
 
 # Returns (model group, served model name) for a deployment id, or None when unknown.
@@ -91,7 +94,7 @@ class AgentRouterHook(CustomLogger):
             # Bad input, not a plugin failure: a clear 400 before any backend is called (LiteLLM
             # renders a ProxyException OpenAI-style, and Anthropic-style on /v1/messages).
             raise bad_request(exc) from exc
-        record = await self.route(prompt)
+        record = await self._continuation(surface, data, prompt) or await self.route(prompt)
         data["model"] = record.routed_model
         key = SURFACE_METADATA[surface]
         metadata = data.get(key)
@@ -118,6 +121,22 @@ class AgentRouterHook(CustomLogger):
                 self.metrics.error(self.config.default_model, "classifier")
             record = RoutingRecord.of(default_route(self.config), None, self.classifier.kind, started)
         return record.rerouted(await self._available(record.chosen_model), "health")
+
+    async def _continuation(self, surface: Surface, data: Mapping[str, Any],
+                            prompt: Prompt) -> RoutingRecord | None:
+        """A Responses request continuing a stored response with no user-typed text (an agent loop
+        sending tool results by `previous_response_id`) stays on the model that answered before."""
+        if surface != "responses" or prompt.typed:
+            return None
+        served = self._deployments(continued_deployment(data.get("previous_response_id")))
+        if served is None or served[0] not in self.config.models:
+            return None
+        model = served[0]
+        intent = next((name for name, i in self.config.intents.items() if i.model == model),
+                      self.config.default_intent)
+        route = Route(model, intent, 1.0, "high", False)
+        record = RoutingRecord.of(route, None, CONTINUATION, self._clock())
+        return record.rerouted(await self._available(model), "health")
 
     async def _available(self, model: str) -> str:
         """`model`, or the first available model of its fallback chain when it is unhealthy."""

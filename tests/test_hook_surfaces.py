@@ -4,6 +4,7 @@ bad input refused before any backend (called directly, no proxy)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import pytest
@@ -89,3 +90,35 @@ def test_route_without_counting() -> None:
     record = asyncio.run(hook.route(Prompt(CODE), count=False))
     assert record.routed_model == "qwen-coder"
     assert registry.get_sample_value("agent_router_classification_latency_seconds_count") == 0.0
+
+
+def litellm_response_id(model_id: str) -> str:
+    raw = f"litellm:custom_llm_provider:openai;model_id:{model_id};response_id:resp_1".encode()
+    return "resp_" + base64.b64encode(raw).decode()
+
+
+def test_tool_results_continuing_a_stored_response_stay_on_its_model() -> None:
+    hook, registry, _ = make_hook()
+    outputs = [{"type": "function_call_output", "call_id": "c1", "output": "Tell me a story: 2+2=4"}]
+    data = call(hook, {"model": "agent-router", "previous_response_id": litellm_response_id("id-qwen"),
+                       "input": outputs}, "aresponses")
+    record = data["litellm_metadata"]["agent_router"]
+    assert data["model"] == "qwen-coder" and record.classifier == "previous_response"
+    assert record.intent == "code" and record.route_reason is None
+    # Not a classification: nothing is counted as one.
+    assert registry.get_sample_value("agent_router_classification_latency_seconds_count") == 0.0
+
+
+def test_new_user_text_after_a_stored_response_is_classified() -> None:
+    hook, _, _ = make_hook()
+    data = call(hook, {"model": "agent-router", "previous_response_id": litellm_response_id("id-qwen"),
+                       "input": "Tell me a story about a dragon"}, "aresponses")
+    assert data["model"] == "llama" and data["litellm_metadata"]["agent_router"].classifier == "keyword"
+
+
+def test_unknown_previous_response_is_classified_as_usual() -> None:
+    hook, _, _ = make_hook()
+    outputs = [{"type": "function_call_output", "call_id": "c1", "output": "ok"}]
+    data = call(hook, {"model": "agent-router", "previous_response_id": "resp_opaque", "input": outputs},
+                "aresponses")
+    assert data["model"] == "llama" and data["litellm_metadata"]["agent_router"].defaulted is True

@@ -47,7 +47,7 @@ def test_no_user_turn_and_null_content() -> None:
         {"role": "system", "content": "rules"},
         {"role": "assistant", "content": None, "tool_calls": []},
     ])
-    assert prompt == Prompt(latest="", context=(), system="rules")
+    assert prompt == Prompt(latest="", context=(), system="rules", typed=False)
 
 
 @pytest.mark.parametrize(

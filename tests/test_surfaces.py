@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from plugins.prompt import Prompt, PromptError
 from plugins.routing import choose_route
 from plugins.surfaces import SURFACES, Surface, read, surface_of
 from plugins.surfaces.injected import strip_injected
+from plugins.surfaces.responses import continued_deployment
 from scripts.stack import ROOT
 from tests.support.agent_loops import CODE_TASK, NEW_TASK, loop_body
 
@@ -48,7 +50,7 @@ def test_responses_string_input_and_completions_prompt() -> None:
     assert read("completions", {"prompt": "def f(x):"}) == Prompt("def f(x):")
     assert read("completions", {"prompt": ["a", "b"]}).latest == "a\nb"
     # Token ids carry no text: nothing to classify, the default model serves.
-    assert read("completions", {"prompt": [1, 2, 3]}).latest == ""
+    assert read("completions", {"prompt": [1, 2, 3]}) == Prompt("", typed=False)
     assert read("completions", {"prompt": [[1, 2], [3]]}).latest == ""
 
 
@@ -113,7 +115,7 @@ def test_no_user_text_at_all_reads_the_last_turn() -> None:
     assert read("chat", {"messages": [
         {"role": "system", "content": "rules"},
         {"role": "assistant", "content": "earlier"},
-        {"role": "assistant", "content": "last"}]}) == Prompt("last", ("earlier",), "rules")
+        {"role": "assistant", "content": "last"}]}) == Prompt("last", ("earlier",), "rules", typed=False)
 
 
 def test_long_histories_keep_only_what_classifiers_read() -> None:
@@ -169,3 +171,16 @@ def test_malformed_conversations_name_the_field(surface: Surface, body: dict[str
 def test_a_body_that_is_not_an_object() -> None:
     with pytest.raises(PromptError):
         read("chat", [])
+
+
+def test_continued_deployment_reads_litellm_response_ids() -> None:
+    encoded = base64.b64encode(b"litellm:custom_llm_provider:openai;model_id:dep-1;response_id:r1").decode()
+    assert continued_deployment("resp_" + encoded) == "dep-1"
+    for other in (None, 5, "resp_abc", "resp_" + base64.b64encode(b"other:model_id:x").decode(), "chatcmpl-1"):
+        assert continued_deployment(other) is None
+
+
+def test_tool_results_only_input_is_not_typed() -> None:
+    prompt = read("responses", {"previous_response_id": "resp_x", "input": [
+        {"type": "function_call_output", "call_id": "c1", "output": "Traceback: boom"}]})
+    assert prompt == Prompt("", typed=False)

@@ -85,3 +85,35 @@ def test_failing_primary_falls_back_on_every_surface(fault_proxy: Proxy,
     # One error per failed attempt the qwen-coder backend saw (first try and its retry).
     assert delta("agent_router_errors_total", model="qwen-coder", error_type="http_5xx") == failed_attempts
     assert delta("agent_router_intent_classification_total", intent="code", confidence="high") == n
+
+
+ANTHROPIC = "/v1/messages"
+
+
+def test_every_model_failing_is_a_clear_error_on_every_surface(fault_proxy: Proxy,
+                                                               backends: dict[str, Backend]) -> None:
+    before = parse(scrape(fault_proxy))
+    for backend in backends.values():
+        backend.fault.mode = "error500"
+    attempts = 0
+    try:
+        for path, body in CASES[::2]:  # one request per surface, not streamed
+            with served_by(backends) as served:
+                resp = fault_proxy.client.post(path, timeout=90, json={"model": "agent-router", **body})
+            assert resp.status_code >= 500, resp.text
+            error = resp.json()
+            if path == ANTHROPIC:
+                assert error["type"] == "error" and error["error"]["message"]
+            else:
+                assert error["error"]["message"] and "type" in error["error"]
+            attempts += sum(served.calls.values())
+    finally:
+        for backend in backends.values():
+            backend.fault.mode = "pass"
+    n = len(CASES[::2])
+    after = scrape_until(fault_proxy, "agent_router_requests_total",
+                         total(before, "agent_router_requests_total") + n)
+    assert (value(after, "agent_router_requests_total", model="qwen-coder", intent="code", status="error")
+            - value(before, "agent_router_requests_total", model="qwen-coder", intent="code", status="error")) == n
+    assert (total(after, "agent_router_errors_total", error_type="http_5xx")
+            - total(before, "agent_router_errors_total", error_type="http_5xx")) == attempts

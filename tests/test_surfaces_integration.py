@@ -163,3 +163,23 @@ def test_ten_step_tool_loop_keeps_its_model(proxy: Proxy, healthy_backends: dict
         resp = proxy.client.post(path, json=body)
     assert resp.status_code == 200, resp.text
     assert served.only == "llama"
+
+
+def test_tool_results_by_previous_response_id_stay_on_its_model(
+        oai: openai.OpenAI, healthy_backends: dict[str, Backend]) -> None:
+    """An agent loop continuing a stored response sends only tool results: no user text to classify,
+    so the request stays on the model that produced the response it continues."""
+    first = oai.responses.create(model="agent-router", input=PROMPTS["qwen-coder"], max_output_tokens=16)
+    outputs = [{"type": "function_call_output", "call_id": "call_1",
+                "output": "Tell me a story. Solve 2+2 step by step."}]
+    with served_by(healthy_backends) as served:
+        raw = oai.responses.with_raw_response.create(
+            model="agent-router", previous_response_id=first.id, input=outputs, max_output_tokens=16)
+    assert served.only == "qwen-coder"
+    meta = routing(raw.headers)
+    assert meta["classifier"] == "previous_response" and meta["model_id"] == "qwen-coder"
+    # New user text decides again, even on a continuation.
+    with served_by(healthy_backends) as served:
+        oai.responses.create(model="agent-router", previous_response_id=first.id, max_output_tokens=16,
+                             input=PROMPTS["llama"])
+    assert served.only == "llama"

@@ -22,7 +22,7 @@ def read(body: Mapping[str, Any]) -> Prompt:
         if all(isinstance(p, str) for p in prompt):
             return Prompt(latest="\n".join(prompt))
         if all(_token_ids(p) for p in prompt) or _token_ids(prompt):
-            return Prompt(latest="")
+            return Prompt(latest="", typed=False)
     raise PromptError("`prompt` must be a string, a non-empty list of strings, or token ids", "prompt")
 
 

@@ -4,13 +4,18 @@ Read: `input` as a string is one user turn; as a list, `message` items (with or 
 `"type": "message"`) are turns by role (`system`/`developer` ones join `instructions` as the
 system prompt) and their `input_text`/`output_text` parts count; images, files and audio are
 skipped. Tool traffic (`function_call`, `function_call_output`, custom, shell, computer and MCP
-calls, `reasoning`, `item_reference`, ...) is never read. `previous_response_id`: the request is
-classified on its own `input` (the stored conversation is not visible to the hook); see
-docs/SURFACES.md.
+calls, `reasoning`, `item_reference`, ...) is never read.
+
+`previous_response_id` (docs/SURFACES.md): the stored conversation is not visible to the hook, so
+the request is classified on its own `input`; when that input carries no user-typed text (only
+tool results: an agent loop continuing a stored response), it stays on the model that produced
+the previous response, whose deployment id LiteLLM encodes into the response ids it issues.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -19,6 +24,10 @@ from plugins.surfaces import params
 from plugins.surfaces.turns import Turn, assemble
 
 ROLES: Final = frozenset({"user", "assistant", "system", "developer"})
+# LiteLLM's own response ids: "resp_" + base64 of this (litellm/types/utils.py SpecialEnums
+# LITELLM_MANAGED_RESPONSE_COMPLETE_STR, 1.108.7); its proxy decrypts the id the client holds into
+# this form before the pre-call hooks run (proxy/hooks/responses_id_security.py).
+_MODEL_ID_FIELD: Final = "model_id:"
 TEXT_PARTS: Final = frozenset({"input_text", "output_text", "text"})
 
 
@@ -53,6 +62,22 @@ def read(body: Mapping[str, Any]) -> Prompt:
         else:
             turns.append(Turn("user" if role == "user" else "assistant", text))
     return assemble(turns, system)
+
+
+def continued_deployment(previous_response_id: Any) -> str | None:
+    """The deployment id inside a LiteLLM-issued response id, None for any other id."""
+    if not isinstance(previous_response_id, str) or not previous_response_id.startswith("resp_"):
+        return None
+    try:
+        decoded = base64.b64decode(previous_response_id[5:], validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not decoded.startswith("litellm:"):
+        return None
+    for part in decoded.split(";"):
+        if part.startswith(_MODEL_ID_FIELD):
+            return part[len(_MODEL_ID_FIELD):] or None
+    return None
 
 
 def _content(content: Any, where: str) -> str:

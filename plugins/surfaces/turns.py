@@ -53,7 +53,7 @@ def assemble(turns: Sequence[Turn], system: Sequence[str] = ()) -> Prompt:
     else:
         context = _texts(turns, deciding, CONTEXT_TURNS)
     system_text = "\n".join(s for s in (strip_injected(p) for p in system) if s.strip()).strip()
-    return Prompt(latest=latest, context=tuple(context), system=system_text)
+    return Prompt(latest=latest, context=tuple(context), system=system_text, typed=deciding is not None)
 
 
 def _texts(turns: Sequence[Turn], stop: int, limit: int) -> list[str]:
