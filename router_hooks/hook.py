@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
+from litellm.proxy.hooks.responses_id_security import decrypted_response_id
 
 from plugins.classify.decision import Classifier
 from plugins.config import RouterConfig
@@ -128,7 +129,12 @@ class AgentRouterHook(CustomLogger):
         sending tool results by `previous_response_id`) stays on the model that answered before."""
         if surface != "responses" or prompt.typed:
             return None
-        served = self._deployments(continued_deployment(data.get("previous_response_id")))
+        previous = data.get("previous_response_id")
+        if not isinstance(previous, str) or not previous:
+            return None
+        # The id the client holds is encrypted by LiteLLM's responses_id_security hook, which runs
+        # after this hook (seen in 1.108.7); decrypting an id that is plain returns it unchanged.
+        served = self._deployments(continued_deployment(decrypted_response_id(previous)))
         if served is None or served[0] not in self.config.models:
             return None
         model = served[0]
@@ -166,7 +172,7 @@ class AgentRouterHook(CustomLogger):
             record = record_in(data)
             if record is None:
                 return None
-            served = self._deployments(_served_id(litellm_call_info or {}))
+            served = self._deployments(_served_id(litellm_call_info or {}, data))
             return {HEADER: record.header(served, self._clock())}
         except Exception:
             logger.exception("agent-router: could not build the %s header", HEADER)
@@ -202,7 +208,7 @@ class AgentRouterHook(CustomLogger):
         # async_log_failure_event is not used: LiteLLM 1.108.7 fires it once per client request
         # (has_logged_async_failure), so failures of fallback targets were never counted.
         try:
-            model = _attempted_group(request_data)
+            model = _attempted_group(request_data, call_type)
             if model in self.metrics.models:
                 kind = error_type(exception)
                 self.metrics.error(model, kind)
@@ -274,21 +280,37 @@ def record_in(container: Any) -> RoutingRecord | None:
     return None
 
 
-def _served_id(call_info: Mapping[str, Any]) -> str | None:
-    """The deployment that answered. On /v1/messages LiteLLM 1.108.7 drops the response's hidden
-    params before the header hook (`model_id` is None there), but the router's `model_info` of the
-    deployment it called is in the request's `litellm_metadata`, passed on as `model_info`."""
+def _served_id(call_info: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    """The deployment that answered: `litellm_call_info["model_id"]` (from the response's hidden
+    params). On non-streaming /v1/messages LiteLLM 1.108.7 drops those before the header hook, and
+    the request's own `model_info` is the first attempt's (a fallback works on a copy); the
+    request's logging object holds the litellm_params of the attempt that answered."""
     model_id = call_info.get("model_id")
     if isinstance(model_id, str) and model_id:
         return model_id
-    info = call_info.get("model_info")
-    found = info.get("id") if isinstance(info, Mapping) else None
-    return found if isinstance(found, str) and found else None
+    details = getattr(data.get("litellm_logging_obj"), "model_call_details", None)
+    params = details.get("litellm_params") if isinstance(details, Mapping) else None
+    holders = [params.get(key) for key in METADATA_KEYS] if isinstance(params, Mapping) else []
+    for holder in (*holders, call_info):
+        info = holder.get("model_info") if isinstance(holder, Mapping) else None
+        found = info.get("id") if isinstance(info, Mapping) else None
+        if isinstance(found, str) and found:
+            return found
+    return None
 
 
-def _attempted_group(request_data: Mapping[str, Any]) -> str | None:
-    """The model group of a failed attempt: the router writes it under the surface's metadata key."""
-    for key in ("litellm_metadata", "metadata"):  # `metadata` is the client's own on Responses
+def _attempted_group(request_data: Mapping[str, Any], call_type: Any) -> str | None:
+    """The model group of a failed attempt, under the metadata key of the call's own surface.
+
+    Bridged calls fail twice: LiteLLM 1.108.7 fires the per-attempt hook for the router's
+    `aresponses`/`anthropic_messages` call and again for the `acompletion` it makes inside it
+    (utils.py `client` wrapper). That inner call carries the outer request's `litellm_metadata`
+    but no `model_group` in `metadata`, so reading only the call type's own key counts each
+    failed attempt once.
+    """
+    surface = surface_of(call_type)
+    keys = (SURFACE_METADATA[surface],) if surface is not None else ("litellm_metadata", "metadata")
+    for key in keys:
         metadata = request_data.get(key)
         if isinstance(metadata, Mapping) and isinstance(metadata.get("model_group"), str):
             return str(metadata["model_group"])

@@ -122,3 +122,16 @@ def test_unknown_previous_response_is_classified_as_usual() -> None:
     data = call(hook, {"model": "agent-router", "previous_response_id": "resp_opaque", "input": outputs},
                 "aresponses")
     assert data["model"] == "llama" and data["litellm_metadata"]["agent_router"].defaulted is True
+
+
+def test_litellm_response_ids_are_read_with_its_own_encoder() -> None:
+    """Contract with the installed LiteLLM: the id format the bridge issues, and decryption of an id
+    that is not encrypted returning it unchanged."""
+    from litellm.proxy.hooks.responses_id_security import decrypted_response_id
+    from litellm.responses.utils import ResponsesAPIRequestUtils
+
+    from plugins.surfaces.responses import continued_deployment
+
+    issued = ResponsesAPIRequestUtils._build_responses_api_response_id("openai", "id-qwen", "chatcmpl-1")
+    assert continued_deployment(issued) == "id-qwen"
+    assert decrypted_response_id(issued) == issued
