@@ -32,7 +32,6 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("/v1/messages", {"messages": USER, "max_tokens": 16}),
     ("/v1/messages", {"messages": USER, "max_tokens": 16, "stream": True}),
     ("/v1/completions", {"prompt": CODE, "max_tokens": 8}),
-    ("/v1/completions", {"prompt": CODE, "max_tokens": 8, "stream": True}),
 ]
 
 
@@ -85,6 +84,21 @@ def test_failing_primary_falls_back_on_every_surface(fault_proxy: Proxy,
     # One error per failed attempt the qwen-coder backend saw (first try and its retry).
     assert delta("agent_router_errors_total", model="qwen-coder", error_type="http_5xx") == failed_attempts
     assert delta("agent_router_intent_classification_total", intent="code", confidence="high") == n
+
+
+@pytest.mark.xfail(strict=True, reason="LiteLLM 1.108.7 opens a streamed text completion's backend "
+                   "request only when the stream is read, after its router returned: no retry, no fallback")
+def test_streamed_text_completion_falls_back(fault_proxy: Proxy, backends: dict[str, Backend]) -> None:
+    """Pins a LiteLLM limitation (docs/SURFACES.md): when it is fixed this test passes and, being
+    strict, fails the suite so that the note can go."""
+    backends["qwen-coder"].fault.mode = "error500"
+    try:
+        with fault_proxy.client.stream("POST", "/v1/completions", json={
+                "model": "agent-router", "prompt": CODE, "max_tokens": 8, "stream": True}) as resp:
+            resp.read()
+    finally:
+        backends["qwen-coder"].fault.mode = "pass"
+    assert resp.status_code == 200, resp.text
 
 
 ANTHROPIC = "/v1/messages"

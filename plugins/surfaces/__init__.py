@@ -39,13 +39,13 @@ def surface_of(call_type: Any) -> Surface | None:
 
 
 def validate(surface: Surface, body: Any) -> None:
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise PromptError("the request body must be a JSON object")
     _READERS[surface][1](body)
 
 
 def read(surface: Surface, body: Any) -> Prompt:
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise PromptError("the request body must be a JSON object")
     return _READERS[surface][0](body)
 

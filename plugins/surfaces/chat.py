@@ -31,7 +31,7 @@ def read_messages(messages: Any) -> Prompt:
     turns: list[Turn] = []
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
-        if not isinstance(message, Mapping) or not isinstance(message.get("role"), str):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
             raise PromptError(f"`{where}` must be an object with a string `role`", where)
         role = message["role"]
         if role not in ROLES:
@@ -62,7 +62,7 @@ def _content(content: Any, where: str, read: bool = True) -> str:
                           f"{type(content).__name__}", where)
     texts: list[str] = []
     for index, part in enumerate(content):
-        if not isinstance(part, Mapping) or not isinstance(part.get("type", "text"), str):
+        if not isinstance(part, dict) or not isinstance(part.get("type", "text"), str):
             raise PromptError(f"`{where}[{index}]` must be an object with a string `type`",
                               f"{where}[{index}]")
         if part.get("type", "text") == "text":
@@ -80,8 +80,8 @@ def _tool_calls(calls: Any, where: str) -> None:
     if not isinstance(calls, list):
         raise PromptError(f"`{where}` must be a list", where)
     for index, call in enumerate(calls):
-        function = call.get("function") if isinstance(call, Mapping) else None
-        if not isinstance(function, Mapping):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
             raise PromptError(f"`{where}[{index}]` must be an object with a `function` object",
                               f"{where}[{index}]")
         params.named(function, f"{where}[{index}].function")
@@ -116,7 +116,7 @@ def function_tools(body: Mapping[str, Any], name: str) -> None:
             raise PromptError(f"`{where}.type` must be 'function' or 'custom', not {params.shown(tool.get('type'))}",
                               f"{where}.type")
         function = tool.get("function")
-        if not isinstance(function, Mapping):
+        if not isinstance(function, dict):
             raise PromptError(f"`{where}.function` must be an object", f"{where}.function")
         params.function_name(function.get("name"), f"{where}.function.name")
         params.schema(function, f"{where}.function")

@@ -27,7 +27,7 @@ def read(body: Mapping[str, Any]) -> Prompt:
     turns: list[Turn] = []
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
-        if not isinstance(message, Mapping):
+        if not isinstance(message, dict):
             raise PromptError(f"`{where}` must be an object", where)
         role = message.get("role")
         if role not in ROLES:
@@ -56,7 +56,7 @@ def _blocks(content: Any, where: str, only_text: bool = False) -> str:
     texts: list[str] = []
     for index, block in enumerate(content):
         at = f"{where}[{index}]"
-        if not isinstance(block, Mapping) or not isinstance(block.get("type"), str):
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
             raise PromptError(f"`{at}` must be an object with a string `type`", at)
         kind = block["type"]
         if kind == "text":
@@ -68,7 +68,7 @@ def _blocks(content: Any, where: str, only_text: bool = False) -> str:
         elif kind == "tool_use":
             params.named(block, at, "id")
             params.named(block, at, "name")
-            if not isinstance(block.get("input"), Mapping):
+            if not isinstance(block.get("input"), dict):
                 raise PromptError(f"`{at}.input` must be an object", f"{at}.input")
         elif kind == "tool_result":
             params.named(block, at, "tool_use_id")
@@ -91,6 +91,6 @@ def validate(body: Mapping[str, Any]) -> None:
         where = f"tools[{index}]"
         params.named(tool, where)
         # Server tools (`"type": "web_search_..."`) carry no schema; client tools must.
-        if tool.get("type") in (None, "custom") and not isinstance(tool.get("input_schema"), Mapping):
+        if tool.get("type") in (None, "custom") and not isinstance(tool.get("input_schema"), dict):
             raise PromptError(f"`{where}.input_schema` must be a JSON Schema object",
                               f"{where}.input_schema")

@@ -58,7 +58,7 @@ def string(body: Mapping[str, Any], name: str) -> None:
 
 def obj(body: Mapping[str, Any], name: str) -> None:
     value = body.get(name)
-    if value is not None and not isinstance(value, Mapping):
+    if value is not None and not isinstance(value, dict):
         raise PromptError(f"`{name}` must be an object, not {shown(value)}", name)
 
 
@@ -82,7 +82,7 @@ def items(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     if not isinstance(value, list):
         raise PromptError(f"`{name}` must be a list, not {shown(value)}", name)
     for index, item in enumerate(value):
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             raise PromptError(f"`{name}[{index}]` must be an object, not {shown(item)}",
                               f"{name}[{index}]")
     return value
@@ -111,5 +111,5 @@ def function_name(value: Any, where: str) -> None:
 def schema(holder: Mapping[str, Any], where: str, key: str = "parameters") -> None:
     """`holder[key]`, when given, is a JSON Schema object."""
     value = holder.get(key)
-    if value is not None and not isinstance(value, Mapping):
+    if value is not None and not isinstance(value, dict):
         raise PromptError(f"`{where}.{key}` must be a JSON Schema object", f"{where}.{key}")

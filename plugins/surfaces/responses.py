@@ -44,7 +44,7 @@ def read(body: Mapping[str, Any]) -> Prompt:
     turns: list[Turn] = []
     for index, item in enumerate(value):
         where = f"input[{index}]"
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             raise PromptError(f"`{where}` must be an object", where)
         kind = item.get("type", "message")
         if not isinstance(kind, str):
@@ -87,7 +87,7 @@ def _content(content: Any, where: str) -> str:
         raise PromptError(f"`{where}` must be a string or a list of content parts", where)
     texts: list[str] = []
     for index, part in enumerate(content):
-        if not isinstance(part, Mapping) or not isinstance(part.get("type"), str):
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
             raise PromptError(f"`{where}[{index}]` must be an object with a string `type`",
                               f"{where}[{index}]")
         if part["type"] in TEXT_PARTS:
