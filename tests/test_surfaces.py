@@ -81,6 +81,8 @@ def test_injected_text_never_decides() -> None:
 
 @pytest.mark.parametrize(("text", "kept"), [
     ("<system-reminder>a</system-reminder>real", "real"),
+    ("<system-reminder>only a reminder</system-reminder>\n", ""),
+    ("<env>a</env> typed <env>b</env>", " typed "),
     ("before <env>\ncwd: /x\n</env> after", "before  after"),
     ('<environment_details id="3">files</environment_details>task', "task"),
     ("<environment_context>x</environment_context><user_instructions>y</user_instructions>go", "go"),

@@ -27,6 +27,7 @@ INJECTED_TAGS: Final[tuple[str, ...]] = (
     "local-command-stderr",
     "user-prompt-submit-hook",
 )
+_CLOSE: Final = {tag: f"</{tag}>" for tag in INJECTED_TAGS}
 _OPEN: Final = re.compile(r"<(" + "|".join(re.escape(t) for t in INJECTED_TAGS) + r")(?:\s[^<>]*)?>")
 
 
@@ -35,13 +36,19 @@ def strip_injected(text: str) -> str:
     once per opening tag, and a tag name found unclosed is not searched for again)."""
     if "<" not in text:
         return text
+    whole = _OPEN.match(text)
+    if whole is not None:  # the common case: a reminder sent as a text block of its own
+        close = _CLOSE[whole.group(1)]
+        end = text.find(close, whole.end())
+        if end >= 0 and not text[end + len(close):].strip():
+            return ""
     kept: list[str] = []
     pos = 0
     unclosed: set[str] = set()
     scan = 0
     while (match := _OPEN.search(text, scan)) is not None:
         name = match.group(1)
-        end = -1 if name in unclosed else text.find(f"</{name}>", match.end())
+        end = -1 if name in unclosed else text.find(_CLOSE[name], match.end())
         if end < 0:
             unclosed.add(name)
             scan = match.end()

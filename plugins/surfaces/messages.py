@@ -10,13 +10,11 @@ Parameter rules are Anthropic's: `max_tokens` is required, `temperature` is in [
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from plugins.prompt import Prompt, PromptError
 from plugins.surfaces import params
 from plugins.surfaces.turns import Turn, assemble
-
-ROLES: Final = frozenset({"user", "assistant"})
 
 
 def read(body: Mapping[str, Any]) -> Prompt:
@@ -25,16 +23,15 @@ def read(body: Mapping[str, Any]) -> Prompt:
     if not isinstance(messages, list) or not messages:
         raise PromptError("`messages` must be a non-empty list", "messages")
     turns: list[Turn] = []
+    # Field paths for errors are only formatted when a check fails: agent conversations are long.
     for index, message in enumerate(messages):
-        where = f"messages[{index}]"
         if not isinstance(message, dict):
-            raise PromptError(f"`{where}` must be an object", where)
+            raise PromptError(f"`messages[{index}]` must be an object", f"messages[{index}]")
         role = message.get("role")
-        if role not in ROLES:
-            raise PromptError(f"`{where}.role` must be 'user' or 'assistant', not {params.shown(role)}",
-                              f"{where}.role")
-        turns.append(Turn("user" if role == "user" else "assistant",
-                          _blocks(message.get("content"), f"{where}.content")))
+        if role != "user" and role != "assistant":
+            raise PromptError(f"`messages[{index}].role` must be 'user' or 'assistant', not "
+                              f"{params.shown(role)}", f"messages[{index}].role")
+        turns.append(Turn(role, _blocks(message.get("content"), index)))
     return assemble(turns, system)
 
 
@@ -44,37 +41,59 @@ def _system(system: Any) -> list[str]:
     if isinstance(system, str):
         return [system]
     if isinstance(system, list):
-        return [_blocks(system, "system", only_text=True)]
+        return [_blocks(system, None)]
     raise PromptError("`system` must be a string or a list of text blocks", "system")
 
 
-def _blocks(content: Any, where: str, only_text: bool = False) -> str:
+def _where(message: int | None, block: int | None = None, field: str = "") -> str:
+    """The path of a field: `messages[i].content[j].field`, or `system[j]...` for `message=None`."""
+    path = "system" if message is None else f"messages[{message}].content"
+    if block is not None:
+        path += f"[{block}]"
+    return path + (f".{field}" if field else "")
+
+
+def _blocks(content: Any, message: int | None) -> str:
+    """The text of a content (`message=None`: the system prompt, which allows only text blocks)."""
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
-        raise PromptError(f"`{where}` must be a string or a list of content blocks", where)
+        raise PromptError(f"`{_where(message)}` must be a string or a list of content blocks",
+                          _where(message))
     texts: list[str] = []
     for index, block in enumerate(content):
-        at = f"{where}[{index}]"
-        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-            raise PromptError(f"`{at}` must be an object with a string `type`", at)
-        kind = block["type"]
+        kind = block.get("type") if isinstance(block, dict) else None
         if kind == "text":
-            if not isinstance(block.get("text"), str):
-                raise PromptError(f"`{at}.text` must be a string", f"{at}.text")
-            texts.append(block["text"])
-        elif only_text:
-            raise PromptError(f"`{at}.type` must be 'text', not {params.shown(kind)}", f"{at}.type")
-        elif kind == "tool_use":
-            params.named(block, at, "id")
-            params.named(block, at, "name")
-            if not isinstance(block.get("input"), dict):
-                raise PromptError(f"`{at}.input` must be an object", f"{at}.input")
+            text = block.get("text")
+            if not isinstance(text, str):
+                raise _bad(message, index, "text", "must be a string")
+            texts.append(text)
+        elif not isinstance(kind, str):
+            raise _bad(message, index, "", "must be an object with a string `type`")
+        elif message is None:
+            raise _bad(message, index, "type", f"must be 'text', not {params.shown(kind)}")
         elif kind == "tool_result":
-            params.named(block, at, "tool_use_id")
-            if not isinstance(block.get("content", ""), str | list):
-                raise PromptError(f"`{at}.content` must be a string or a list of blocks", f"{at}.content")
+            if not _named(block, "tool_use_id"):
+                raise _bad(message, index, "tool_use_id", "must be a non-empty string")
+            if not isinstance(block.get("content", ""), (str, list)):
+                raise _bad(message, index, "content", "must be a string or a list of blocks")
+        elif kind == "tool_use":
+            for key in ("id", "name"):
+                if not _named(block, key):
+                    raise _bad(message, index, key, "must be a non-empty string")
+            if not isinstance(block.get("input"), dict):
+                raise _bad(message, index, "input", "must be an object")
     return "\n".join(texts)
+
+
+def _named(block: dict[str, Any], key: str) -> bool:
+    value = block.get(key)
+    return isinstance(value, str) and bool(value)
+
+
+def _bad(message: int | None, block: int, field: str, problem: str) -> PromptError:
+    path = _where(message, block, field)
+    return PromptError(f"`{path}` {problem}", path)
 
 
 def validate(body: Mapping[str, Any]) -> None:
