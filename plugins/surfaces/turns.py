@@ -12,8 +12,7 @@ deciding turn (assistant tool calls, tool results, assistant text in the loop) i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from plugins.prompt import Prompt
 from plugins.surfaces.injected import strip_injected
@@ -24,9 +23,11 @@ CONTEXT_TURNS: Final = 8
 Role = Literal["user", "assistant"]
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One message's readable text: a user's typed text or an assistant's prose (raw, unstripped)."""
+class Turn(NamedTuple):
+    """One message's readable text: a user's typed text or an assistant's prose (raw, unstripped).
+
+    A NamedTuple, not a frozen dataclass: one is built per message of conversations hundreds of
+    messages long, and a frozen dataclass's __init__ costs several times more."""
 
     role: Role
     text: str
