@@ -88,14 +88,20 @@ class AgentRouterHook(CustomLogger):
         surface = surface_of(call_type)
         if surface is None or not self.is_routed(data.get("model")):
             return data
+        prompt: Prompt | None = None
+        continued: RoutingRecord | None = None
         try:
             validate(surface, data)
             prompt = read(surface, data)
+            continued = await self._continuation(surface, data, prompt)
         except PromptError as exc:
             # Bad input, not a plugin failure: a clear 400 before any backend is called (LiteLLM
             # renders a ProxyException OpenAI-style, and Anthropic-style on /v1/messages).
             raise bad_request(exc) from exc
-        record = await self._continuation(surface, data, prompt) or await self.route(prompt)
+        except Exception:
+            # A bug in a reader must not fail the request: route() fails open for prompt=None.
+            logger.exception("agent-router: reading the %s request failed", surface)
+        record = continued or await self.route(prompt)
         data["model"] = record.routed_model
         key = SURFACE_METADATA[surface]
         metadata = data.get(key)
@@ -106,11 +112,14 @@ class AgentRouterHook(CustomLogger):
                      record.intent, record.confidence)
         return data
 
-    async def route(self, prompt: Prompt, count: bool = True) -> RoutingRecord:
+    async def route(self, prompt: Prompt | None, count: bool = True) -> RoutingRecord:
         """Classify `prompt` and pick its model, health included; `count=False` records no metric
-        (the operator's /router/classify asks without sending a request)."""
+        (the operator's /router/classify asks without sending a request). `prompt=None` (the
+        request could not be read) fails open like a classifier failure: the default model."""
         started = self._clock()
         try:
+            if prompt is None:
+                raise RuntimeError("no prompt: the request could not be read")
             decision = self.classifier.classify(prompt)
             route = choose_route(decision, self.config)
             if count:

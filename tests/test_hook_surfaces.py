@@ -135,3 +135,16 @@ def test_litellm_response_ids_are_read_with_its_own_encoder() -> None:
     issued = ResponsesAPIRequestUtils._build_responses_api_response_id("openai", "id-qwen", "chatcmpl-1")
     assert continued_deployment(issued) == "id-qwen"
     assert decrypted_response_id(issued) == issued
+
+
+def test_a_reader_bug_fails_open_to_the_default_model() -> None:
+    hook, registry, _ = make_hook()
+
+    class Exploding(list):  # type: ignore[type-arg]
+        def __iter__(self) -> Any:
+            raise RuntimeError("a reader bug")
+
+    data = call(hook, {"model": "agent-router", "input": Exploding(["x"])}, "aresponses")
+    assert data["model"] == "llama" and data["litellm_metadata"]["agent_router"].defaulted is True
+    assert registry.get_sample_value(
+        "agent_router_errors_total", {"model": "llama", "error_type": "classifier"}) == 1.0
