@@ -84,6 +84,7 @@ def test_failing_primary_falls_back_on_every_surface(fault_proxy: Proxy,
     # One error per failed attempt the qwen-coder backend saw (first try and its retry).
     assert delta("agent_router_errors_total", model="qwen-coder", error_type="http_5xx") == failed_attempts
     assert delta("agent_router_intent_classification_total", intent="code", confidence="high") == n
+    assert delta("agent_router_latency_seconds_count", model="llama", intent="code") == n
 
 
 @pytest.mark.xfail(strict=True, reason="LiteLLM 1.108.7 opens a streamed text completion's backend "
