@@ -142,8 +142,9 @@ class AgentRouterHook(CustomLogger):
         if not isinstance(previous, str) or not previous:
             return None
         # The id the client holds is encrypted by LiteLLM's responses_id_security hook, which runs
-        # after this hook (seen in 1.108.7); decrypting an id that is plain returns it unchanged.
-        served = self._deployments(continued_deployment(decrypted_response_id(previous)))
+        # after this hook (seen in 1.108.7); an id already in LiteLLM's plain form is read as is.
+        deployment = continued_deployment(previous) or continued_deployment(decrypted_response_id(previous))
+        served = self._deployments(deployment)
         if served is None or served[0] not in self.config.models:
             return None
         model = served[0]

@@ -7,6 +7,7 @@ import socket
 import threading
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
@@ -14,7 +15,7 @@ from plugins.config import load_config
 from router_hooks.bundle import build_bundle
 from router_hooks.routes import HEALTH_PATH, INFO_PATH
 from scripts.stack import ROOT, free_port
-from tests.test_health import FakeRouter
+from tests.support.fake_router import FakeRouter
 
 CONFIG = load_config(ROOT / "litellm_config.yaml")
 
@@ -28,6 +29,7 @@ def _paths(app: FastAPI) -> set[str]:
     return {str(getattr(r, "path", "")) for r in app.router.routes}
 
 
+@pytest.mark.process  # start() binds the exporter's 127.0.0.1 port
 def test_building_is_pure_and_start_stop_own_every_background_piece() -> None:
     port = free_port()
     router = FakeRouter()

@@ -12,16 +12,16 @@ import yaml
 from plugins.config import ConfigError, load_config, parse_config
 from scripts.stack import ROOT
 
-SHIPPED = yaml.safe_load((ROOT / "litellm_config.yaml").read_text())
+SHIPPED: dict[str, Any] = yaml.safe_load((ROOT / "litellm_config.yaml").read_text())
 
 
 def document(**changes: Any) -> dict[str, Any]:
-    doc = copy.deepcopy(SHIPPED)
+    doc: dict[str, Any] = copy.deepcopy(SHIPPED)
     doc["agent_router"].update(changes)
     return doc
 
 
-def test_shipped_config_loads() -> None:
+def test_shipped_config_loads_with_its_intents_models_and_thresholds() -> None:
     config = load_config(ROOT / "litellm_config.yaml")
     assert config.virtual_model == "agent-router"
     assert config.default_model == "llama"
@@ -34,8 +34,8 @@ def test_shipped_config_loads() -> None:
 
 def test_config_is_frozen() -> None:
     config = parse_config(SHIPPED)
-    with pytest.raises(ValueError):
-        config.default_model = "qwen-coder"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="frozen"):
+        config.default_model = "qwen-coder"
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_bad_values_name_the_field(changes: dict[str, Any], field: str) -> None:
     assert field in str(info.value)
 
 
-def test_unknown_model_in_intent_mapping() -> None:
+def test_unknown_model_in_an_intent_is_rejected_naming_the_field() -> None:
     doc = document()
     doc["agent_router"]["intents"]["code"]["model"] = "gpt-4o"
     with pytest.raises(ConfigError, match=r"agent_router\.intents\.code\.model: unknown model 'gpt-4o'"):
@@ -66,28 +66,28 @@ def test_unknown_model_in_intent_mapping() -> None:
 
 
 @pytest.mark.parametrize("keyword", ["", "   ", {"pattern": ""}])
-def test_empty_keyword(keyword: Any) -> None:
+def test_empty_keyword_is_rejected_naming_its_index(keyword: Any) -> None:
     doc = document()
     doc["agent_router"]["intents"]["code"]["keywords"] = ["python", keyword]
     with pytest.raises(ConfigError, match=r"agent_router\.intents\.code\.keywords\.1.*must not be empty"):
         parse_config(doc)
 
 
-def test_invalid_regex_keyword() -> None:
+def test_invalid_regex_keyword_is_rejected() -> None:
     doc = document()
     doc["agent_router"]["intents"]["code"]["keywords"] = ["(unclosed"]
     with pytest.raises(ConfigError, match="not a valid regular expression"):
         parse_config(doc)
 
 
-def test_uppercase_intent_name_rejected() -> None:
+def test_uppercase_intent_name_is_rejected() -> None:
     doc = document()
     doc["agent_router"]["intents"]["Code"] = doc["agent_router"]["intents"].pop("code")
     with pytest.raises(ConfigError, match="lowercase slug"):
         parse_config(doc)
 
 
-def test_missing_section_and_unreadable_file(tmp_path: Path) -> None:
+def test_missing_section_unreadable_file_and_non_mapping_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="missing the top-level `agent_router:` section"):
         parse_config({"model_list": []}, "x.yaml")
     with pytest.raises(ConfigError, match="cannot read"):

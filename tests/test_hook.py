@@ -12,27 +12,19 @@ from litellm.proxy._types import ProxyException
 from prometheus_client import CollectorRegistry
 
 from plugins.classify.decision import Decision
-from plugins.classify.keyword import KeywordClassifier
 from plugins.config import load_config
-from plugins.metrics.series import RouterMetrics
 from plugins.prompt import Prompt
 from plugins.record import RoutingRecord
 from router_hooks.hook import HEADER, AgentRouterHook
 from scripts.stack import ROOT
+from tests.support.clock import FakeClock
+from tests.support.hooks import build_hook
 
 CONFIG = load_config(ROOT / "litellm_config.yaml")
 DEPLOYMENTS = {
     "id-qwen": ("qwen-coder", "Qwen/Qwen2.5-Coder-7B-Instruct"),
     "id-llama": ("llama", "meta-llama/Llama-3.1-8B-Instruct"),
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class BrokenClassifier:
@@ -42,17 +34,13 @@ class BrokenClassifier:
         raise RuntimeError("model file vanished")
 
 
-def make_hook(classifier: Any = None) -> tuple[AgentRouterHook, CollectorRegistry, Clock]:
-    registry, clock = CollectorRegistry(), Clock()
-    hook = AgentRouterHook(
-        config=CONFIG,
-        classifier=classifier or KeywordClassifier.from_config(CONFIG),
-        metrics=RouterMetrics(CONFIG.models, CONFIG.intents, registry=registry),
+def make_hook(classifier: Any = None) -> tuple[AgentRouterHook, CollectorRegistry, FakeClock]:
+    made = build_hook(
+        classifier,
         deployments=lambda model_id: DEPLOYMENTS.get(model_id or ""),
-        aliases=lambda: {"gpt-4o": "agent-router", "legacy": {"model": "agent-router", "hidden": True}},
-        clock=clock,
+        aliases={"gpt-4o": "agent-router", "legacy": {"model": "agent-router", "hidden": True}},
     )
-    return hook, registry, clock
+    return made.hook, made.registry, made.clock
 
 
 def call(hook: AgentRouterHook, data: dict[str, Any], call_type: str = "acompletion") -> dict[str, Any]:

@@ -22,6 +22,9 @@ from plugins.metrics.exporter import (
 from plugins.metrics.series import RouterMetrics
 from scripts.stack import free_port
 
+# Binds 127.0.0.1 ports (the exporter's HTTP server) and starts a short `true` process.
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture()
 def exporters() -> Iterator[list[MetricsExporter]]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import anthropic
-import httpx
 import openai
 import pytest
 from agents import Agent, OpenAIResponsesModel, Runner, function_tool, set_tracing_disabled
@@ -36,7 +36,7 @@ PROMPTS = {
 GROUPS = list(PROMPTS)
 
 
-def routing(headers: httpx.Headers) -> dict[str, Any]:
+def routing(headers: Mapping[str, str]) -> dict[str, Any]:
     return dict(json.loads(headers["x-routing-metadata"]))
 
 
@@ -170,7 +170,7 @@ def test_tool_results_by_previous_response_id_stay_on_its_model(
     """An agent loop continuing a stored response sends only tool results: no user text to classify,
     so the request stays on the model that produced the response it continues."""
     first = oai.responses.create(model="agent-router", input=PROMPTS["qwen-coder"], max_output_tokens=16)
-    outputs = [{"type": "function_call_output", "call_id": "call_1",
+    outputs: Any = [{"type": "function_call_output", "call_id": "call_1",
                 "output": "Tell me a story. Solve 2+2 step by step."}]
     with served_by(healthy_backends) as served:
         raw = oai.responses.with_raw_response.create(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.cluster import Proxy
+from tests.support.wait import eventually
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -38,9 +37,5 @@ def scrape(proxy: Proxy) -> str:
 
 def scrape_until(proxy: Proxy, name: str, expected: float, timeout: float = 60) -> Samples:
     """Success callbacks run after the response is sent: wait until they have all landed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        samples = parse(scrape(proxy))
-        if total(samples, name) >= expected or time.monotonic() > deadline:
-            return samples
-        time.sleep(0.5)
+    return eventually(lambda: parse(scrape(proxy)), timeout, f"{expected:g} {name} counted",
+                      until=lambda samples: total(samples, name) >= expected, interval=0.5)
