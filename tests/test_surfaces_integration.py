@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import anthropic
@@ -46,13 +46,15 @@ def assert_routed(meta: dict[str, Any], group: str, backends: dict[str, Backend]
 
 
 @pytest.fixture(scope="module")
-def oai(proxy: Proxy) -> openai.OpenAI:
-    return openai.OpenAI(base_url=proxy.base_url + "/v1", api_key=proxy.master_key, max_retries=0)
+def oai(proxy: Proxy) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=proxy.base_url + "/v1", api_key=proxy.master_key, max_retries=0) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
-def claude(proxy: Proxy) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0)
+def claude(proxy: Proxy) -> Iterator[anthropic.Anthropic]:
+    with anthropic.Anthropic(base_url=proxy.base_url, api_key=proxy.master_key, max_retries=0) as client:
+        yield client
 
 
 @pytest.mark.parametrize("group", GROUPS)
@@ -131,12 +133,18 @@ def run_tests(path: str) -> str:
 
 @pytest.mark.parametrize("group", GROUPS)
 def test_openai_agents_sdk(proxy: Proxy, healthy_backends: dict[str, Backend], group: str) -> None:
-    client = openai.AsyncOpenAI(base_url=proxy.base_url + "/v1", api_key=proxy.master_key, max_retries=0)
-    agent = Agent(name="helper", instructions="Help the user; run tests when code changes.",
-                  tools=[run_tests], model=OpenAIResponsesModel(model="agent-router", openai_client=client))
+    async def run() -> Any:
+        # The client is closed inside the loop that used it (strict pytest: no leaked sockets).
+        async with openai.AsyncOpenAI(base_url=proxy.base_url + "/v1", api_key=proxy.master_key,
+                                      max_retries=0) as client:
+            agent = Agent(name="helper", instructions="Help the user; run tests when code changes.",
+                          tools=[run_tests],
+                          model=OpenAIResponsesModel(model="agent-router", openai_client=client))
+            # The echo model never calls the tool: one model turn, answered by the routed backend.
+            return await Runner.run(agent, PROMPTS[group], max_turns=3)
+
     with served_by(healthy_backends) as served:
-        # The echo model never calls the tool: one model turn, answered by the routed backend.
-        result = asyncio.run(Runner.run(agent, PROMPTS[group], max_turns=3))
+        result = asyncio.run(run())
     assert served.only == group
     assert isinstance(result.final_output, str) and result.final_output
 
