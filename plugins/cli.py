@@ -21,7 +21,8 @@ from plugins.classify.build import build_classifier
 from plugins.classify.decision import Classifier
 from plugins.classify.evaluation import Report, percentile, score
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.prompt import Prompt, PromptError, extract_prompt
+from plugins.prompt import Prompt, PromptError
+from plugins.surfaces.chat import read_messages as extract_prompt
 
 DEFAULT_CONFIG = "litellm_config.yaml"
 

@@ -19,8 +19,9 @@ from plugins.classify.keyword import KeywordClassifier
 from plugins.classify.learned import DECISIVE, PACKAGED_MODEL, LearnedClassifier, LearnedSettings
 from plugins.classify.wordpiece import WordPiece
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.prompt import Prompt, extract_prompt
+from plugins.prompt import Prompt
 from plugins.routing import choose_route
+from plugins.surfaces.chat import read_messages as extract_prompt
 from scripts.stack import ROOT
 
 SHIPPED = load_config(ROOT / "litellm_config.yaml")
