@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from scripts.corpus import benchmarks, chat, lookups, programming
+from scripts.corpus import benchmarks, chat, lookups, programming, wildchat
 from scripts.corpus.mirror import list_tree
 from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
-from scripts.training_data import Record, read_jsonl
+from scripts.training_data import Record, read_file, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20250611
@@ -26,6 +26,8 @@ MMLU_TREE = "7fd46455a0c53d2fe4af9057764078e7ecca4965"
 # HH-RLHF's harmless-base first turns are mostly attempts at harmful requests: a few hundred keep
 # real phrasing in the mix without teaching the classifier that "general" means hostile.
 HH_TRAIN, HH_DEV = 700, 100
+# WildChat: the 100-turn sample and 200 of the other go to the real-chat dev set, the rest to training.
+WILDCHAT_DEV_ATP = 200
 
 
 def sample(records: Iterable[Record], cap: int | None, seed: int) -> list[Record]:
@@ -64,7 +66,9 @@ def write(path: Path, records: Sequence[Record]) -> None:
 def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
     out.mkdir(parents=True, exist_ok=True)
     dev_index = OverlapIndex(r.prompt for r in read_jsonl(dev))
-    seen: set[str] = set()
+    # The hand-written files under data/ are trained on too: a public record repeating one is dropped.
+    data = out.parent
+    seen = {normalise(r.prompt) for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)}
     report: dict[str, dict[str, int]] = {}
 
     def keep(name: str, records: list[Record]) -> list[Record]:
@@ -83,10 +87,16 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
     # The real-chat dev set first, so that nothing in it can reach a training file.
     hh = sample(chat.hh(mirrors), HH_TRAIN + HH_DEV, SEED + 5)
     random.Random(SEED + 6).shuffle(hh)
-    realchat = keep("realchat_dev", list(chat.user_oriented(mirrors)) + sorted(hh[:HH_DEV], key=lambda r: r.id))
+    chats = list(wildchat.records(mirrors))
+    atp = [r for r in chats if r.source == "wildchat:atp"]
+    random.Random(SEED + 7).shuffle(atp)
+    dev_ids = {r.id for r in chats if r.source == "wildchat:inoc"} | {r.id for r in atp[:WILDCHAT_DEV_ATP]}
+    realchat = keep("realchat_dev", list(chat.user_oriented(mirrors)) + sorted(hh[:HH_DEV], key=lambda r: r.id)
+                    + [r for r in chats if r.id in dev_ids])
     write(out / "realchat_dev.jsonl", realchat)
     for name, make in training_sources(mirrors).items():
         write(out / f"{name}.jsonl", keep(name, make()))
+    write(out / "wildchat_train.jsonl", keep("wildchat_train", [r for r in chats if r.id not in dev_ids]))
     write(out / "hh_rlhf_harmless.jsonl", keep("hh_rlhf_harmless", sorted(hh[HH_DEV:], key=lambda r: r.id)))
     return report
 
