@@ -42,3 +42,25 @@ def tldr(mirrors: Path, seed: int) -> Iterator[Record]:
                 continue
             yield Record(f"tldr-{folder.rsplit('/', 1)[1]}-{command}", f"{task} with {command}", "code",
                          f"tldr:{folder.rsplit('/', 1)[1]}")
+
+
+CLINC = Blob("clinc/oos-eval", "828f8093932c8fe6ca7936c3d2e52903b1c523de", "data/data_full.json",
+             "7a7b26c5f2dfbbf213f3e67d2dd0727e1af545aa")
+# CLINC150's intents are the label source: arithmetic and unit conversions are calculations (reasoning,
+# FORMAT.md: everyday calculations); the other 148 intents are assistant requests (general).
+CLINC_REASONING = {"calculator", "measurement_conversion"}
+CLINC_PER_INTENT, CLINC_PER_REASONING_INTENT = 8, 40
+
+
+def clinc(mirrors: Path, seed: int) -> Iterator[Record]:
+    """Requests crowd workers wrote for a virtual assistant (train split), a fixed number per intent."""
+    by_intent: dict[str, list[tuple[int, str]]] = {}
+    for index, (text, intent) in enumerate(json.loads(CLINC.read(mirrors))["train"]):
+        by_intent.setdefault(intent, []).append((index, text))
+    rng = random.Random(seed)
+    for intent in sorted(by_intent):
+        items = by_intent[intent]
+        take = CLINC_PER_REASONING_INTENT if intent in CLINC_REASONING else CLINC_PER_INTENT
+        for index, text in sorted(rng.sample(items, min(take, len(items)))):
+            label = "reasoning" if intent in CLINC_REASONING else "general"
+            yield Record(f"clinc150-train-{index}", text.strip(), label, f"clinc150:{intent}")
