@@ -62,10 +62,16 @@ def read_corpus(root: Path) -> list[Record]:
     return [r for path in sorted(folder.glob("*.jsonl")) if path.name not in NOT_TRAINING for r in read_jsonl(path)]
 
 
+def family(record: Record) -> str:
+    """The source dataset a record belongs to: `gsm8k` for `gsm8k:train`, `authored` for `authored/code`.
+    Leave-one-source-out folds and runs hold out whole families."""
+    return record.source.split(":", 1)[0].split("/", 1)[0]
+
+
 def read_all(root: Path, exclude: frozenset[str] = frozenset()) -> list[Record]:
-    """Every training record under `root`; `exclude` drops sources by their name before the ':' (leave-one-out)."""
+    """Every training record under `root`, less the source datasets in `exclude` (see `family`)."""
     records = [r for path in sorted(root.rglob("*.txt")) for r in read_file(path, root)] + read_corpus(root)
-    records = [r for r in records if r.source.split(":", 1)[0] not in exclude]
+    records = [r for r in records if family(r) not in exclude]
     seen: dict[str, str] = {}
     for record in records:
         key = " ".join(record.prompt.lower().split())
@@ -99,7 +105,8 @@ def digest(records: Iterable[Record]) -> str:
 def read_jsonl(path: Path) -> list[Record]:
     """An evaluation file such as the development set: `id`, `prompt`, `label`, `source` per line."""
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    # Split on "\n" only: str.splitlines() also breaks at U+2028 and friends, which JSON keeps raw in strings.
+    for line in path.read_text(encoding="utf-8").split("\n"):
         if line.strip():
             row = json.loads(line)
             out.append(Record(str(row["id"]), str(row["prompt"]), str(row["label"]), str(row.get("source", ""))))
