@@ -35,7 +35,16 @@ from plugins.classify.evaluation import expected_calibration_error, score  # noq
 from plugins.classify.features import NAMES  # noqa: E402
 from plugins.classify.head import IntentHead, feature_names  # noqa: E402
 from plugins.classify.learned import prompt_features  # noqa: E402
-from scripts.training_data import Record, digest, family, read_all, read_jsonl, split  # noqa: E402
+from scripts.training_data import (  # noqa: E402
+    CORPUS,
+    Record,
+    digest,
+    family,
+    read_all,
+    read_corpus,
+    read_jsonl,
+    split,
+)
 
 Matrix = npt.NDArray[np.float32]
 # A featurised data set: dense rows and, per row, the distinct token ids (the bag of tokens).
@@ -211,6 +220,16 @@ def dev_cross_validation(
     return {"cv_with_our_data": summary(y_dev, with_ours), "cv_dev_only": summary(y_dev, dev_only)}
 
 
+def write_heldout(data: Path, heldout: Sequence[Record]) -> None:
+    """data/heldout.jsonl for the hand-written records (in git), data/corpus/heldout.jsonl for the public
+    corpus (kept out of git with the rest of data/corpus, see data/SOURCES.md)."""
+    corpus = {r.id for r in read_corpus(data)}
+    for path, rows in ((data / "heldout.jsonl", [r for r in heldout if r.id not in corpus]),
+                       (data / CORPUS / "heldout.jsonl", [r for r in heldout if r.id in corpus])):
+        if rows:
+            path.write_text("".join(r.to_json() + "\n" for r in rows), encoding="utf-8")
+
+
 def build(
     out: Path, data: Path, dev_path: Path | None, distill: bool, exclude: frozenset[str] = frozenset(),
     dev_cv: bool = False,
@@ -218,8 +237,8 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     records = read_all(data, exclude)
     train, heldout = split(records)
-    if not exclude:  # a leave-one-out build must not overwrite the shipped model's held-out file
-        (data / "heldout.jsonl").write_text("".join(r.to_json() + "\n" for r in heldout), encoding="utf-8")
+    if not exclude:  # a leave-one-out build must not overwrite the shipped model's held-out files
+        write_heldout(data, heldout)
     if distill:
         encoder_info = distill_encoder(out)
     else:

@@ -52,7 +52,7 @@ def read_file(path: Path, root: Path) -> list[Record]:
 
 # Public-source prompts written by scripts/corpus/build.py; the real-chat dev set beside them is never trained on.
 CORPUS = "corpus"
-NOT_TRAINING = frozenset({"realchat_dev.jsonl"})
+NOT_TRAINING = frozenset({"realchat_dev.jsonl", "heldout.jsonl"})
 
 
 def read_corpus(root: Path) -> list[Record]:
