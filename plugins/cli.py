@@ -188,7 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "classify":
         return 1 if classify_stream(classifier, sys.stdin, sys.stdout) else 0
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # "\n" only: str.splitlines() also breaks at U+2028 and the like, which JSON strings may hold raw.
+    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").split("\n") if line.strip()]
     try:
         thresholds = (config.thresholds.high, config.thresholds.medium)
         result = evaluate(classifier, rows, tuple(config.intents), max(args.repeat, 1), thresholds, args.subsets)

@@ -50,10 +50,11 @@ def test_eval_prints_the_figures(tmp_path: Path, capsys: pytest.CaptureFixture[s
     rows = [
         {"id": "1", "prompt": "Implement binary search in Go.", "label": "code"},
         {"id": "2", "prompt": "What is 17% of 2,340?", "label": "reasoning"},
-        {"id": "3", "messages": [{"role": "user", "content": "Write a haiku about rain."}], "label": "general"},
+        {"id": "3", "messages": [{"role": "user", "content": "Write a haiku\u2028about rain."}], "label": "general"},
         {"id": "4", "prompt": "How do I boil an egg?", "label": "reasoning", "source": "made-up:chat"},
     ]
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # ensure_ascii=False leaves U+2028 raw inside a JSON string: it must not split the line
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     assert main(["eval", "--data", str(data), "--config", CONFIG, "--classifier", "learned"]) == 0
     text = capsys.readouterr().out
     for needle in ("accuracy: 0.7500", "macro-F1:", "precision", "confusion", "p50", "p99", "cpu ms",

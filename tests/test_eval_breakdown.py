@@ -17,6 +17,9 @@ def test_per_source_scores_each_source_on_its_own_rows() -> None:
     assert list(reports) == ["", "conala", "wildchat"]
     assert reports["conala"].accuracy == 0.5
     assert reports["conala"].confusion["code"]["general"] == 1
+    # scored over the labels the source has: its macro-F1 is its code F1 (P 1, R 0.5)
+    assert reports["conala"].labels == ("code",)
+    assert reports["conala"].macro_f1 == pytest.approx(2 / 3)
     assert reports["wildchat"].accuracy == 1.0
     assert sum(c.support for c in reports[""].per_class.values()) == 1
     by_subset = per_source(truth, predicted, sources, LABELS, subsets=True)
