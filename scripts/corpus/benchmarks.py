@@ -22,17 +22,24 @@ MMLU_REPO = "Brian-Ckwu/stanford-cs336-assignment5-alignment"
 MMLU_COMMIT = "e14185396ff431ec91d6dad0da067c145b209ac3"
 
 # MMLU subjects, by what a question in them asks for (FORMAT.md): maths and formal logic are reasoning;
-# the sciences are reasoning when the question has numbers to work with, general when it asks for a
-# concept in words; computer science is code; everything else is general knowledge.
+# computer science is code; in the quantitative sciences a question with a quantity to compute with is
+# reasoning, one that asks for a concept in words general; in any subject a question that says it wants
+# a probability or a calculation is reasoning; everything else is general knowledge.
+# Audit (6 of 48 MMLU items disagreed with the blind second reader) -> two fixes: numbers that are part
+# of a name ("Circular 230", "group-14") are not quantities, and the explicit-calculation rule now
+# applies to every subject (a genetics probability sat in `miscellaneous`).
 MMLU_REASONING = {"abstract_algebra", "college_mathematics", "elementary_mathematics", "high_school_mathematics",
                   "high_school_statistics", "formal_logic"}
-MMLU_NUMERIC = {"college_physics", "high_school_physics", "conceptual_physics", "college_chemistry",
-                "high_school_chemistry", "astronomy", "electrical_engineering", "econometrics",
-                "high_school_macroeconomics", "high_school_microeconomics", "machine_learning",
-                "professional_accounting", "college_biology", "high_school_biology", "medical_genetics"}
+MMLU_QUANTITATIVE = {"college_physics", "high_school_physics", "conceptual_physics", "college_chemistry",
+                     "high_school_chemistry", "astronomy", "electrical_engineering", "econometrics",
+                     "high_school_macroeconomics", "high_school_microeconomics", "machine_learning",
+                     "professional_accounting", "college_biology", "high_school_biology", "medical_genetics"}
 MMLU_CODE = {"college_computer_science", "high_school_computer_science"}
-# A number that is not a year or an ordinal: something to compute with.
-_QUANTITY = re.compile(r"(?<![\w.])(?!1[89]\d\d\b|20\d\d\b)\d+(\.\d+)?(?![\w])|[=^√∫∑]|\\frac")
+# A number that is not a year and not part of a name (a section, a group, a formula's index): a quantity.
+_QUANTITY = re.compile(
+    r"(?<![\w.-])(?<!Circular )(?<!Section )(?<!Article )(?<!Title )(?<!Chapter )(?<!Rule )(?<!Form )"
+    r"(?!1[89]\d\d\b|20\d\d\b)\d+(\.\d+)?(?![\w])|[=^√∫∑]|\\frac")
+_CALCULATION = re.compile(r"\b(probability|calculate|compute|solve for)\b", re.IGNORECASE)
 
 
 def gsm8k(mirrors: Path) -> Iterator[Record]:
@@ -55,14 +62,14 @@ def math_train(mirrors: Path) -> Iterator[Record]:
 
 
 def mmlu_label(subject: str, question: str) -> str | None:
-    if subject in MMLU_REASONING:
+    if subject in MMLU_REASONING or _CALCULATION.search(question):
         return "reasoning"
     if subject in MMLU_CODE:
         return "code"
-    if subject in MMLU_NUMERIC:
-        return "reasoning" if _QUANTITY.search(question) else "general"
     if subject == "moral_scenarios":
         return None  # two scenarios judged at once: a templated task unlike anything a user types
+    if subject in MMLU_QUANTITATIVE and _QUANTITY.search(question):
+        return "reasoning"
     return "general"
 
 
