@@ -234,6 +234,9 @@ def build(
     out: Path, data: Path, dev_path: Path | None, distill: bool, exclude: frozenset[str] = frozenset(),
     dev_cv: bool = False,
 ) -> dict[str, Any]:
+    if not (data / CORPUS).is_dir():
+        # Without it the build would quietly train on the hand-written files alone: a different model.
+        raise SystemExit(f"{data / CORPUS} is missing: run `python -m scripts.corpus.build` (data/SOURCES.md)")
     out.mkdir(parents=True, exist_ok=True)
     records = read_all(data, exclude)
     train, heldout = split(records)
