@@ -36,6 +36,9 @@ lint: install
 	$(BIN)/ruff check plugins router_hooks scripts tests
 	$(BIN)/mypy
 
+# Everything but the integration tests: no MAX Serve, no proxy, no network. Tests marked `process`
+# still start short local processes (the CLI, promtool, docker compose, git) or bind 127.0.0.1
+# ports (the metrics exporter); `pytest -m "not integration and not process"` leaves them out too.
 unit: install
 	$(BIN)/pytest -q -m "not integration"
 

@@ -133,7 +133,9 @@ class RouterConfig(_Frozen):
     intents: Mapping[str, Intent]
     # How much earlier turns and the system prompt count next to the latest user turn.
     context_weight: float = Field(0.3, ge=0.0, le=1.0)
-    # Longer inputs are cut (head and tail kept) before classification: cost stays bounded.
+    # The most characters of each text (latest turn, context, system prompt) any classifier reads;
+    # longer ones are cut, head and tail kept, so cost stays bounded. The learned classifier reads at
+    # most its artifact's own limit (600 for intent-v1), less when this is lower.
     max_chars: int = Field(4000, ge=100, le=1_000_000)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
@@ -156,6 +158,15 @@ class RouterConfig(_Frozen):
     def _default_intent_known(self) -> RouterConfig:
         if self.default_intent not in self.intents:
             raise ValueError(f"default_intent {self.default_intent!r} is not one of the intents")
+        return self
+
+    @model_validator(mode="after")
+    def _settings_used(self) -> RouterConfig:
+        # A setting the selected classifier never reads would silently do nothing: refuse it.
+        if "hybrid_keyword_weight" in self.model_fields_set and self.classifier != "hybrid":
+            raise ValueError(f"hybrid_keyword_weight is read only by classifier: hybrid, not {self.classifier}")
+        if self.learned_model is not None and self.classifier == "keyword":
+            raise ValueError("learned_model is read only by classifier: learned or hybrid, not keyword")
         return self
 
     def model_for(self, intent: str) -> str:

@@ -35,6 +35,15 @@ LITELLM_EXCEPTIONS: Final[dict[str, ErrorType]] = {
 # The openai SDK's and the standard library's names for the same failures.
 _OTHER_EXCEPTIONS: Final[dict[str, ErrorType]] = {"APITimeoutError": "timeout", "TimeoutError": "timeout"}
 _BY_NAME: Final = {**_OTHER_EXCEPTIONS, **LITELLM_EXCEPTIONS}
+# Transport failures found among an exception's causes. LiteLLM 1.108.7's OpenAI client wraps a
+# refused connection as InternalServerError (status 500) whose causes are openai.APIConnectionError,
+# httpx.ConnectError and ConnectionRefusedError: the cause says what really happened.
+_TRANSPORT: Final[dict[str, ErrorType]] = {
+    "APITimeoutError": "timeout", "TimeoutException": "timeout", "TimeoutError": "timeout",
+    "APIConnectionError": "connection", "TransportError": "connection", "ConnectionError": "connection",
+}
+# How far down the __cause__/__context__ chain to look (LiteLLM's is 5-6 links deep).
+_CHAIN_DEPTH: Final = 8
 
 
 def status_error(status: int) -> ErrorType | None:
@@ -49,9 +58,17 @@ def status_error(status: int) -> ErrorType | None:
 
 
 def error_type(exc: BaseException | None) -> ErrorType:
-    """The kind of a failed call: by exception class (most specific first), then status code."""
+    """The kind of a failed call: by exception class (most specific first), then status code; a
+    5xx or unknown failure caused by a timeout or a broken connection is that timeout or connection."""
     if exc is None:
         return "other"
+    kind = _own_kind(exc)
+    if kind in ("http_5xx", "other"):
+        return _transport_cause(exc) or kind
+    return kind
+
+
+def _own_kind(exc: BaseException) -> ErrorType:
     for cls in type(exc).__mro__:
         if cls.__name__ in _BY_NAME:
             return _BY_NAME[cls.__name__]
@@ -63,3 +80,20 @@ def error_type(exc: BaseException | None) -> ErrorType:
     if isinstance(exc, ConnectionError):
         return "connection"
     return "other"
+
+
+def _transport_cause(exc: BaseException) -> ErrorType | None:
+    cause = exc.__cause__ or exc.__context__
+    for _ in range(_CHAIN_DEPTH):
+        if cause is None:
+            return None
+        # Timeouts first: openai's APITimeoutError is a subclass of its APIConnectionError.
+        names = [cls.__name__ for cls in type(cause).__mro__]
+        for name in names:
+            if _TRANSPORT.get(name) == "timeout":
+                return "timeout"
+        for name in names:
+            if name in _TRANSPORT:
+                return _TRANSPORT[name]
+        cause = cause.__cause__ or cause.__context__
+    return None

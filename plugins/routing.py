@@ -10,13 +10,15 @@ from typing import Any, Literal
 from plugins.classify.decision import Decision
 from plugins.config import RouterConfig
 
+Level = Literal["high", "medium", "low"]
+
 
 @dataclass(frozen=True, slots=True)
 class Route:
     model: str
     intent: str
     confidence: float
-    level: Literal["high", "medium", "low"]
+    level: Level
     # True when confidence was under `low` and the default model serves instead of the intent's.
     defaulted: bool
 

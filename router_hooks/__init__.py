@@ -1,23 +1,26 @@
 """LiteLLM entry point: `litellm_settings.callbacks: ["router_hooks.agent_router"]`.
 
-The instance is built on first access (when LiteLLM loads its callbacks at start-up), so that
-importing the package in tests or tools does not read any config. A bad config raises here and
-stops the proxy with a message naming the file and the field.
+LiteLLM resolves that name when it loads its callbacks at proxy start-up (on the proxy's event
+loop); only then is the bundle built from the proxy's config and started, so importing the package
+in tests or tools reads no config and starts nothing. A bad config raises here and stops the proxy
+with a message naming the file and the field.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_instance: Any = None
+# The started bundle of this process: LiteLLM needs a module attribute, and resolving it twice
+# must not start a second monitor and exporter.
+_bundle: Any = None
 
 
 def __getattr__(name: str) -> Any:
-    global _instance
+    global _bundle
     if name != "agent_router":
         raise AttributeError(f"module 'router_hooks' has no attribute {name!r}")
-    if _instance is None:
-        from router_hooks.wiring import build_from_proxy
+    if _bundle is None:
+        from router_hooks.bundle import start_in_proxy
 
-        _instance = build_from_proxy()
-    return _instance
+        _bundle = start_in_proxy()
+    return _bundle.hook

@@ -25,12 +25,10 @@ from plugins.errors import BACKEND_ERRORS, ErrorType
 from plugins.health.monitor import Outcome, health_url
 from plugins.health.state import HealthState
 from plugins.routing import fallback_chains, first_available
+from router_hooks.router_view import DeploymentIndex
 
 logger = logging.getLogger(__name__)
 
-RouterLookup = Callable[[], Any]
-# (model group, api_base, model id) of one deployment, None where the model list lacks it.
-Deployment = tuple[str | None, str | None, str | None]
 
 
 class HealthGate:
@@ -38,32 +36,24 @@ class HealthGate:
         self,
         state: HealthState,
         settings: HealthSettings,
-        router: RouterLookup,
+        index: DeploymentIndex,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.state = state
         self.settings = settings
-        self._router = router
+        self.index = index
         self._wall_clock = wall_clock
-        # group -> deployment ids, rebuilt only when LiteLLM's model list changes (the request
-        # path asks for it on every call; rebuilding it was a quarter of the bundle's CPU).
-        self._ids_key: tuple[int, int] | None = None
-        self._ids: dict[str, tuple[str, ...]] = {}
 
     # -- LiteLLM's view --------------------------------------------------------------------
 
     def chains(self) -> dict[str, tuple[str, ...]]:
-        router = self._router()
-        return fallback_chains(getattr(router, "fallbacks", None) if router is not None else None)
-
-    def deployments(self) -> list[Deployment]:
-        router = self._router()
-        return _deployments(getattr(router, "model_list", None) if router is not None else None)
+        router = self.index.router()
+        return fallback_chains(router.fallbacks if router is not None else None)
 
     def targets(self) -> dict[str, list[str]]:
         """model group -> health URLs of its deployments that have an `api_base` to probe."""
         targets: dict[str, list[str]] = {}
-        for group, api_base, _ in self.deployments():
+        for group, api_base, _ in self.index.deployments():
             if group is not None and api_base:
                 url = health_url(api_base, self.settings.path)
                 if url not in targets.setdefault(group, []):
@@ -72,11 +62,11 @@ class HealthGate:
 
     async def cooldowns(self, models: Iterable[str]) -> dict[str, float]:
         """Groups whose every deployment is cooling down -> seconds left (longest)."""
-        router = self._router()
-        cache = getattr(router, "cooldown_cache", None) if router is not None else None
+        router = self.index.router()
+        cache = router.cooldown_cache if router is not None else None
         if cache is None:
             return {}
-        all_groups = self._ids_by_group(router)
+        all_groups = self.index.ids_by_group()
         ids_by_group = {g: all_groups[g] for g in dict.fromkeys(models) if g in all_groups}
         all_ids = [i for ids in ids_by_group.values() for i in ids]
         if not all_ids:
@@ -89,27 +79,15 @@ class HealthGate:
                 cooled[group] = max(_remaining(active[i], now) for i in ids)
         return cooled
 
-    def _ids_by_group(self, router: Any) -> dict[str, tuple[str, ...]]:
-        model_list = getattr(router, "model_list", None) or []
-        key = (id(model_list), len(model_list))
-        if key != self._ids_key:
-            ids: dict[str, list[str]] = {}
-            for group, _, model_id in _deployments(model_list):
-                if group is not None and model_id is not None:
-                    ids.setdefault(group, []).append(model_id)
-            self._ids = {g: tuple(i) for g, i in ids.items()}
-            self._ids_key = key
-        return self._ids
-
     async def publish(self, outcomes: Mapping[str, Outcome]) -> None:
         """Probe results -> LiteLLM's per-deployment health state, when the router uses it."""
-        router = self._router()
-        cache = getattr(router, "health_state_cache", None) if router is not None else None
-        if cache is None or getattr(router, "enable_health_check_routing", False) is not True:
+        router = self.index.router()
+        cache = router.health_state_cache if router is not None else None
+        if cache is None or router is None or router.enable_health_check_routing is not True:
             return
         now = self._wall_clock()
         states: dict[str, dict[str, Any]] = {}
-        for _, api_base, model_id in self.deployments():
+        for _, api_base, model_id in self.index.deployments():
             if api_base is None or model_id is None:
                 continue
             outcome = outcomes.get(health_url(api_base, self.settings.path))
@@ -137,7 +115,13 @@ class HealthGate:
         return target
 
     def observe(self, model: str, error: ErrorType | None) -> None:
-        """A real call's outcome: backend failures and successes feed the monitor's state."""
+        """A real call's outcome: backend failures and successes feed the monitor's state.
+
+        With `health.enabled: false` nothing is recorded: the state stays "healthy" for every
+        model, so only LiteLLM's own cooldowns can send a request past its chosen model.
+        """
+        if not self.settings.enabled:
+            return
         if error is None:
             self.state.record_success(model, source="request")
         elif error in BACKEND_ERRORS:
@@ -154,26 +138,6 @@ class HealthGate:
             f"{', '.join(tracked)} are all unhealthy according to the health monitor; "
             "the request was attempted anyway and failed"
         )
-
-
-def _deployments(model_list: Any) -> list[Deployment]:
-    """(model group, api_base, model id) of each deployment in LiteLLM's model list; None where absent."""
-    found: list[Deployment] = []
-    for deployment in model_list or ():
-        if not isinstance(deployment, Mapping):
-            continue
-        params = deployment.get("litellm_params") or {}
-        info = deployment.get("model_info") or {}
-        found.append((
-            _string(deployment.get("model_name")),
-            _string(params.get("api_base") if isinstance(params, Mapping) else None),
-            _string(info.get("id") if isinstance(info, Mapping) else None),
-        ))
-    return found
-
-
-def _string(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _remaining(value: Any, now: float) -> float:

@@ -6,7 +6,6 @@ Every entry point fails open: a bug here is logged and counted, never returned t
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -20,13 +19,17 @@ from plugins.config import RouterConfig
 from plugins.errors import ErrorType, error_type
 from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import PromptError, extract_prompt
-from plugins.routing import Route, choose_route, default_route
+from plugins.record import HEADER, RoutingRecord
+from plugins.routing import choose_route, default_route
 from router_hooks.health_gate import HealthGate
 
 logger = logging.getLogger(__name__)
 
+# The key of the RoutingRecord in LiteLLM's request metadata (`metadata`, or `litellm_metadata` on
+# the routes where LiteLLM keeps request metadata there).
 META_KEY = "agent_router"
-HEADER = "x-routing-metadata"
+METADATA_KEYS = ("metadata", "litellm_metadata")
+__all__ = ["HEADER", "AgentRouterHook"]
 # Call types that carry chat `messages` (LiteLLM 1.108.7 passes the async names at runtime).
 CHAT_CALL_TYPES = frozenset({"completion", "acompletion"})
 
@@ -85,18 +88,20 @@ class AgentRouterHook(CustomLogger):
         try:
             decision = self.classifier.classify(prompt)
             route = choose_route(decision, self.config)
-            top, margin = decision.top(), decision.margin
             self.metrics.classified(route.intent, route.level, self._clock() - started)
+            record = RoutingRecord.of(route, decision, self.classifier.kind, started)
         except Exception:
             logger.exception("agent-router: classification failed; routing to the default model")
             self.metrics.error(self.config.default_model, "classifier")
-            route, top, margin = default_route(self.config), [], 0.0
-        data["model"] = await self._available(route.model)
+            record = RoutingRecord.of(default_route(self.config), None, self.classifier.kind, started)
+        record = record.rerouted(await self._available(record.chosen_model), "health")
+        data["model"] = record.routed_model
         metadata = data.get("metadata")
         if not isinstance(metadata, dict):
             metadata = data["metadata"] = {}
-        metadata[META_KEY] = _route_metadata(route, top, margin, self.classifier.kind, started)
-        logger.debug("agent-router: routed to %s (%s, %.2f)", route.model, route.intent, route.confidence)
+        metadata[META_KEY] = record
+        logger.debug("agent-router: routed to %s (%s, %.2f)", record.routed_model, record.intent,
+                     record.confidence)
         return data
 
     async def _available(self, model: str) -> str:
@@ -124,26 +129,11 @@ class AgentRouterHook(CustomLogger):
         litellm_call_info: dict[str, Any] | None = None,
     ) -> dict[str, str] | None:
         try:
-            meta = _route_of(data.get("metadata"))
-            if meta is None:
+            record = record_in(data)
+            if record is None:
                 return None
             served = self._deployments((litellm_call_info or {}).get("model_id"))
-            group, name = served if served else (None, None)
-            body = {
-                "model_id": group,
-                "model_name": name,
-                "intent": meta["intent"],
-                "confidence": meta["confidence"],
-                "confidence_level": meta["level"],
-                "primary_model": meta["primary"],
-                "fallback_used": group is not None and group != meta["primary"],
-                "defaulted": meta["defaulted"],
-                "classifier": meta["classifier"],
-                "top_intents": meta["top"],
-                "margin": meta["margin"],
-                "total_time_seconds": round(self._clock() - meta["started"], 6),
-            }
-            return {HEADER: json.dumps(body, separators=(",", ":"))}
+            return {HEADER: record.header(served, self._clock())}
         except Exception:
             logger.exception("agent-router: could not build the %s header", HEADER)
             return None
@@ -158,12 +148,12 @@ class AgentRouterHook(CustomLogger):
             if model not in self.metrics.models:
                 return  # background health checks have no model group; other groups are not ours
             self._observe(model, None)
-            meta = _route_of(_litellm_metadata(kwargs))
-            if meta is None:
+            record = record_in(kwargs.get("litellm_params"))
+            if record is None:
                 self.metrics.served(model, model, DIRECT_INTENT, _elapsed(start_time, end_time))
             else:
-                seconds = self._clock() - meta["started"]
-                self.metrics.served(meta["primary"], model, meta["intent"], seconds)
+                seconds = self._clock() - record.started
+                self.metrics.served(record.chosen_model, model, record.intent, seconds)
         except Exception:
             logger.exception("agent-router: success metrics failed")
 
@@ -194,21 +184,21 @@ class AgentRouterHook(CustomLogger):
         user_api_key_dict: Any,
         traceback_str: str | None = None,
     ) -> HTTPException | None:
+        record = None
         try:
-            meta = _route_of(request_data.get("metadata"))
-            if meta is not None:
-                self.metrics.failed(meta["primary"], meta["intent"])
+            record = record_in(request_data)
+            if record is not None:
+                self.metrics.failed(record.chosen_model, record.intent)
             elif request_data.get("model") in self.metrics.models:  # named a model itself
                 self.metrics.failed(request_data["model"], DIRECT_INTENT)
         except Exception:
             logger.exception("agent-router: failure accounting failed")
-            meta = None
-        return unknown_key_without_database(original_exception) or self._outage_error(meta)
+        return unknown_key_without_database(original_exception) or self._outage_error(record)
 
-    def _outage_error(self, meta: Mapping[str, Any] | None) -> HTTPException | None:
+    def _outage_error(self, record: RoutingRecord | None) -> HTTPException | None:
         """Every model of the chain unhealthy: say so, instead of the last backend's error."""
         try:
-            message = self.health.outage_message(meta["primary"]) if meta and self.health else None
+            message = self.health.outage_message(record.chosen_model) if record and self.health else None
         except Exception:
             logger.exception("agent-router: outage check failed")
             return None
@@ -233,33 +223,17 @@ def unknown_key_without_database(exc: Exception) -> HTTPException | None:
     )
 
 
-def _route_metadata(
-    route: Route, top: list[tuple[str, float]], margin: float, kind: str, started: float
-) -> dict[str, Any]:
-    return {
-        "primary": route.model,
-        "intent": route.intent,
-        "confidence": route.confidence,
-        "level": route.level,
-        "defaulted": route.defaulted,
-        "classifier": kind,
-        "top": [{"intent": i, "score": s} for i, s in top],
-        "margin": round(margin, 4),
-        "started": started,
-    }
-
-
-def _route_of(metadata: Any) -> dict[str, Any] | None:
-    if isinstance(metadata, Mapping):
-        meta = metadata.get(META_KEY)
-        if isinstance(meta, dict):
-            return meta
+def record_in(container: Any) -> RoutingRecord | None:
+    """The hook's record in request data or `litellm_params`: under `metadata` or `litellm_metadata`."""
+    if not isinstance(container, Mapping):
+        return None
+    for key in METADATA_KEYS:
+        metadata = container.get(key)
+        if isinstance(metadata, Mapping):
+            record = metadata.get(META_KEY)
+            if isinstance(record, RoutingRecord):
+                return record
     return None
-
-
-def _litellm_metadata(kwargs: Mapping[str, Any]) -> Any:
-    params = kwargs.get("litellm_params") or {}
-    return params.get("metadata") if isinstance(params, Mapping) else None
 
 
 def _model_group(kwargs: Mapping[str, Any]) -> str | None:

@@ -7,12 +7,14 @@ gives them the same key check as every other route. Neither endpoint calls a mod
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from litellm.proxy.auth.user_api_key_auth import user_api_key_auth
+from starlette.routing import BaseRoute
 
 import plugins
 from plugins.health.monitor import HealthMonitor
@@ -20,28 +22,50 @@ from plugins.metrics.series import RouterMetrics
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 
+logger = logging.getLogger(__name__)
+
 INFO_PATH = "/router/info"
 HEALTH_PATH = "/router/health"
 
 
-def install_routes(app: FastAPI, hook: AgentRouterHook, gate: HealthGate,
-                   monitor: HealthMonitor | None) -> None:
-    if any(getattr(r, "path", None) == INFO_PATH for r in app.router.routes):
-        return  # already installed in this process
+class OperatorRoutes:
+    """`/router/health` and `/router/info` on an app, mounted and unmounted explicitly."""
 
-    async def router_health() -> JSONResponse:
-        models = await health_json(gate)
+    def __init__(self, hook: AgentRouterHook, gate: HealthGate, monitor: HealthMonitor | None) -> None:
+        self._hook = hook
+        self._gate = gate
+        self._monitor = monitor
+        self._app: FastAPI | None = None
+        self._mounted: list[BaseRoute] = []
+
+    def mount(self, app: FastAPI) -> None:
+        if any(getattr(r, "path", None) == INFO_PATH for r in app.router.routes):
+            # Another bundle of this process already serves them (LiteLLM loads a callback once
+            # per reference in the config); the first one's routes stay.
+            logger.warning("agent-router: %s is already mounted; not mounting it twice", INFO_PATH)
+            return
+        before = list(app.router.routes)
+        auth = [Depends(user_api_key_auth)]
+        app.add_api_route(HEALTH_PATH, self.health, methods=["GET"], dependencies=auth,
+                          tags=["agent-router"], summary="Model health as the monitor sees it")
+        app.add_api_route(INFO_PATH, self.info, methods=["GET"], dependencies=auth,
+                          tags=["agent-router"], summary="Router configuration, health and counters")
+        self._mounted = [r for r in app.router.routes if r not in before]
+        self._app = app
+
+    def unmount(self) -> None:
+        if self._app is not None:
+            for route in self._mounted:
+                self._app.router.routes.remove(route)
+        self._app, self._mounted = None, []
+
+    async def health(self) -> JSONResponse:
+        models = await health_json(self._gate)
         ok = any(m["status"] == "healthy" for m in models.values())
         return JSONResponse({"models": models}, status_code=200 if ok else 503)
 
-    async def router_info() -> dict[str, Any]:
-        return await info_json(hook, gate, monitor)
-
-    auth = [Depends(user_api_key_auth)]
-    app.add_api_route(HEALTH_PATH, router_health, methods=["GET"], dependencies=auth,
-                      tags=["agent-router"], summary="Model health as the monitor sees it")
-    app.add_api_route(INFO_PATH, router_info, methods=["GET"], dependencies=auth,
-                      tags=["agent-router"], summary="Router configuration, health and counters")
+    async def info(self) -> dict[str, Any]:
+        return await info_json(self._hook, self._gate, self._monitor)
 
 
 async def health_json(gate: HealthGate) -> dict[str, dict[str, Any]]:

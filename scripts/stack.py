@@ -57,8 +57,18 @@ class Managed:
         except OSError:
             return ""
 
+    def terminate(self) -> None:
+        """Ask the process and its group to exit (SIGTERM) without waiting; `stop()` waits."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+
     def stop(self, timeout: float = 15.0) -> None:
         if self.proc.poll() is not None:
+            # The leader is gone but its group may not be: SIGKILLed, MAX Serve leaves its model
+            # worker and resource tracker behind (seen with 26.7), each holding ~0.5 GB.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             return
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
             try:
@@ -75,15 +85,25 @@ class Managed:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def spawn(name: str, argv: list[str], env: Mapping[str, str], log_dir: Path) -> Managed:
+def spawn(name: str, argv: list[str], env: Mapping[str, str], log_dir: Path, append: bool = False) -> Managed:
+    """Start `argv` in its own session, output to `<log_dir>/<name>.log` (kept on `append`: restarts)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab" if append else "wb") as log:
         proc = subprocess.Popen(
             argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
     return Managed(name, proc, log_path)
+
+
+def answers_200(url: str, timeout: float = 2.0) -> bool:
+    """One GET: does `url` answer 200 within `timeout` seconds?"""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
 
 
 def wait_http(url: str, managed: Managed, timeout: float) -> float:
@@ -92,12 +112,8 @@ def wait_http(url: str, managed: Managed, timeout: float) -> float:
     while True:
         if not managed.alive:
             raise RuntimeError(f"{managed.name} exited during start-up:\n{managed.log_tail()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return time.monotonic() - start
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
+        if answers_200(url):
+            return time.monotonic() - start
         if time.monotonic() - start > timeout:
             raise TimeoutError(f"{managed.name} not ready at {url} after {timeout:.0f}s:\n{managed.log_tail()}")
         time.sleep(0.25)
@@ -144,6 +160,7 @@ def start_max_serve(
     log_dir: Path,
     max_bin: Path = VENV_MAX_BIN,
     base_env: Mapping[str, str] | None = None,
+    append_log: bool = False,
 ) -> Managed:
     env = dict(os.environ if base_env is None else base_env)
     env.update(
@@ -156,7 +173,7 @@ def start_max_serve(
         str(max_bin), "serve", "--model-path", str(model_dir), "--served-model-name", served_model,
         "--host", "127.0.0.1", "--port", str(port), "--devices", "cpu",
     ]
-    return spawn(name, argv, env, log_dir)
+    return spawn(name, argv, env, log_dir, append=append_log)
 
 
 def start_proxy(

@@ -49,7 +49,7 @@ def readme_snippet() -> dict[str, Any]:
 
 def merge(base: dict[str, Any], snippet: dict[str, Any]) -> dict[str, Any]:
     """What an operator does by hand: append list entries, add keys to existing sections."""
-    merged = json.loads(json.dumps(base))
+    merged: dict[str, Any] = json.loads(json.dumps(base))  # a deep copy of plain JSON data
     for key, value in snippet.items():
         if isinstance(value, list):
             merged.setdefault(key, []).extend(value)

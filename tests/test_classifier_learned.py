@@ -12,10 +12,11 @@ from tokenizers import Tokenizer
 
 from plugins.classify.build import build_classifier
 from plugins.classify.decision import Decision
+from plugins.classify.encoder import StaticEncoder
 from plugins.classify.head import IntentHead
 from plugins.classify.hybrid import HybridClassifier
 from plugins.classify.keyword import KeywordClassifier
-from plugins.classify.learned import DECISIVE, PACKAGED_MODEL, LearnedClassifier
+from plugins.classify.learned import DECISIVE, PACKAGED_MODEL, LearnedClassifier, LearnedSettings
 from plugins.classify.wordpiece import WordPiece
 from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.prompt import Prompt, extract_prompt
@@ -51,7 +52,9 @@ def decide(classifier: LearnedClassifier, text: str, **kwargs: object) -> Decisi
         ("Write a short story about a mathematician who discovers a new prime.", "general"),
     ],
 )
-def test_clear_cut_prompts(learned: LearnedClassifier, text: str, intent: str) -> None:
+def test_clear_cut_prompts_get_their_intent_at_high_confidence(
+    learned: LearnedClassifier, text: str, intent: str
+) -> None:
     decision = decide(learned, text)
     assert decision.intent == intent
     assert decision.confidence >= CONFIG.thresholds.high
@@ -72,7 +75,7 @@ def test_empty_or_whitespace_means_no_decision_and_the_default_model(learned: Le
     assert route.defaulted and route.model == CONFIG.default_model
 
 
-def test_image_only_turn_has_no_text_and_defaults(learned: LearnedClassifier) -> None:
+def test_image_only_turn_has_no_text_and_no_confidence(learned: LearnedClassifier) -> None:
     prompt = extract_prompt([{"role": "user", "content": [
         {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}])
     assert learned.classify(prompt).confidence == 0.0
@@ -200,11 +203,14 @@ def test_head_with_wrong_shapes_fails_at_load() -> None:
         IntentHead.from_json(data)
 
 
-def test_head_trained_on_other_features_is_refused(learned: LearnedClassifier) -> None:
+def test_head_trained_on_other_features_is_refused() -> None:
+    runtime = json.loads((PACKAGED_MODEL / "manifest.json").read_text())["runtime"]
+    settings = LearnedSettings(max_chars=runtime["max_chars"], max_tokens=runtime["max_tokens"])
+    encoder = StaticEncoder.load(PACKAGED_MODEL, settings.max_tokens)
     data = json.loads((PACKAGED_MODEL / "head.json").read_text())
     data["feature_names"][-1] = "something_else"
     with pytest.raises(ValueError, match="other features"):
-        LearnedClassifier(learned._encoder, IntentHead.from_json(data), learned._settings, "general", 0.3)
+        LearnedClassifier(encoder, IntentHead.from_json(data), settings, "general", 0.3)
 
 
 def test_build_classifier_selects_each_kind() -> None:
@@ -220,7 +226,7 @@ def test_missing_artifact_is_a_config_error(tmp_path: Path) -> None:
 
 def test_model_classes_must_be_configured_intents() -> None:
     intents = {k: v for k, v in CONFIG.intents.items() if k != "reasoning"}
-    config = RouterConfig.model_validate({**CONFIG.model_dump(), "intents": intents})
+    config = RouterConfig.model_validate({**CONFIG.model_dump(exclude_unset=True), "intents": intents})
     with pytest.raises(ConfigError, match="reasoning"):
         build_classifier(config)
 
@@ -240,7 +246,7 @@ def test_hybrid_mixes_scores_when_keywords_match(learned: LearnedClassifier) -> 
         assert mixed.scores[name] == pytest.approx(0.75 * a.scores[name] + 0.25 * b.scores[name], abs=1e-3)
 
 
-def test_probabilities_are_finite_for_odd_inputs(learned: LearnedClassifier) -> None:
+def test_probabilities_are_a_finite_distribution_for_odd_inputs(learned: LearnedClassifier) -> None:
     for text in ["\x00\x01\x02", "🙂🙂🙂", "a" * 5000, "```\n```", "$$$$"]:
         probs = learned.probabilities(text)
         assert np.isfinite(probs).all() and probs.sum() == pytest.approx(1.0, abs=1e-4)

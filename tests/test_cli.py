@@ -77,6 +77,7 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "cannot read" in capsys.readouterr().err
 
 
+@pytest.mark.process
 def test_console_script_classifies_stdin() -> None:
     # A real process through the module entry point the console script calls.
     proc = subprocess.run(

@@ -24,6 +24,9 @@ from scripts.stack import ROOT
 from tests.support.cluster import CONFIG
 from tests.support.dockerignore import build_context
 
+# Most tests here run the real `docker compose` binary (and one `git ls-files`): local processes.
+pytestmark = pytest.mark.process
+
 COMPOSE = ROOT / "docker-compose.yaml"
 SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
 MAX_SERVICES = {"max-serve-llama": 8080, "max-serve-qwen": 8081, "max-serve-deepseek": 8082}

@@ -12,16 +12,16 @@ import yaml
 from plugins.config import ConfigError, load_config, parse_config
 from scripts.stack import ROOT
 
-SHIPPED = yaml.safe_load((ROOT / "litellm_config.yaml").read_text())
+SHIPPED: dict[str, Any] = yaml.safe_load((ROOT / "litellm_config.yaml").read_text())
 
 
 def document(**changes: Any) -> dict[str, Any]:
-    doc = copy.deepcopy(SHIPPED)
+    doc: dict[str, Any] = copy.deepcopy(SHIPPED)
     doc["agent_router"].update(changes)
     return doc
 
 
-def test_shipped_config_loads() -> None:
+def test_shipped_config_loads_with_its_intents_models_and_thresholds() -> None:
     config = load_config(ROOT / "litellm_config.yaml")
     assert config.virtual_model == "agent-router"
     assert config.default_model == "llama"
@@ -34,8 +34,8 @@ def test_shipped_config_loads() -> None:
 
 def test_config_is_frozen() -> None:
     config = parse_config(SHIPPED)
-    with pytest.raises(ValueError):
-        config.default_model = "qwen-coder"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="frozen"):
+        config.default_model = "qwen-coder"
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_bad_values_name_the_field(changes: dict[str, Any], field: str) -> None:
     assert field in str(info.value)
 
 
-def test_unknown_model_in_intent_mapping() -> None:
+def test_unknown_model_in_an_intent_is_rejected_naming_the_field() -> None:
     doc = document()
     doc["agent_router"]["intents"]["code"]["model"] = "gpt-4o"
     with pytest.raises(ConfigError, match=r"agent_router\.intents\.code\.model: unknown model 'gpt-4o'"):
@@ -66,28 +66,28 @@ def test_unknown_model_in_intent_mapping() -> None:
 
 
 @pytest.mark.parametrize("keyword", ["", "   ", {"pattern": ""}])
-def test_empty_keyword(keyword: Any) -> None:
+def test_empty_keyword_is_rejected_naming_its_index(keyword: Any) -> None:
     doc = document()
     doc["agent_router"]["intents"]["code"]["keywords"] = ["python", keyword]
     with pytest.raises(ConfigError, match=r"agent_router\.intents\.code\.keywords\.1.*must not be empty"):
         parse_config(doc)
 
 
-def test_invalid_regex_keyword() -> None:
+def test_invalid_regex_keyword_is_rejected() -> None:
     doc = document()
     doc["agent_router"]["intents"]["code"]["keywords"] = ["(unclosed"]
     with pytest.raises(ConfigError, match="not a valid regular expression"):
         parse_config(doc)
 
 
-def test_uppercase_intent_name_rejected() -> None:
+def test_uppercase_intent_name_is_rejected() -> None:
     doc = document()
     doc["agent_router"]["intents"]["Code"] = doc["agent_router"]["intents"].pop("code")
     with pytest.raises(ConfigError, match="lowercase slug"):
         parse_config(doc)
 
 
-def test_missing_section_and_unreadable_file(tmp_path: Path) -> None:
+def test_missing_section_unreadable_file_and_non_mapping_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="missing the top-level `agent_router:` section"):
         parse_config({"model_list": []}, "x.yaml")
     with pytest.raises(ConfigError, match="cannot read"):
@@ -96,3 +96,27 @@ def test_missing_section_and_unreadable_file(tmp_path: Path) -> None:
     bad.write_text("- just\n- a list\n")
     with pytest.raises(ConfigError, match="not a YAML mapping"):
         load_config(bad)
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"classifier": "learned", "hybrid_keyword_weight": 0.5}, "hybrid_keyword_weight"),
+    ({"classifier": "keyword", "learned_model": "/models/x"}, "learned_model"),
+])
+def test_a_setting_the_classifier_never_reads_is_refused(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError, match=field):
+        parse_config(document(**changes), "litellm_config.yaml")
+
+
+def test_max_chars_bounds_what_the_learned_classifier_reads() -> None:
+    from plugins.classify.build import build_classifier
+    from plugins.prompt import Prompt
+
+    clipped = build_classifier(parse_config(document(max_chars=100)))
+    opening = "Hello! Lovely weather today, the garden is full of roses. "
+    code = "Write a Python function that parses this JSON file and returns the keys. " * 2
+    padding = " The weather is lovely and my garden is full of roses this spring." * 3
+    # The whole text (~460 characters) fits the artifact's 600; max_chars: 100 keeps 50 characters of
+    # head and 50 of tail, which hold only the small talk.
+    prompt = Prompt(latest=opening + code + padding)
+    assert build_classifier(parse_config(document(max_chars=4000))).classify(prompt).intent == "code"
+    assert clipped.classify(prompt).intent == "general"

@@ -11,79 +11,36 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from plugins.config import ConfigError, HealthSettings, load_config, parse_config
-from plugins.health.monitor import HealthMonitor, health_url
+from plugins.health.monitor import HealthMonitor, Outcome, health_url
 from plugins.health.state import HealthState
 from plugins.metrics.series import RouterMetrics
 from plugins.routing import fallback_chains, first_available
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
+from router_hooks.router_view import DeploymentIndex
 from router_hooks.routes import health_json, info_json
 from scripts.stack import ROOT
+from tests.support.clock import FakeClock
+from tests.support.fake_router import API_BASES, FALLBACKS, MODELS, FakeRouter
+from tests.support.hooks import build_hook
 
 CONFIG = load_config(ROOT / "litellm_config.yaml")
-MODELS = ("llama", "qwen-coder", "deepseek-r1")
-FALLBACKS = [
-    {"qwen-coder": ["llama", "deepseek-r1"]},
-    {"deepseek-r1": ["llama", "qwen-coder"]},
-    {"llama": ["qwen-coder", "deepseek-r1"]},
-]
-BASES = {"llama": "http://127.0.0.1:8080/v1", "qwen-coder": "http://127.0.0.1:8081/v1/",
-         "deepseek-r1": "http://127.0.0.1:8082/v1"}
+# The wall clock the state and the gate see (2027-01-15T08:00:00Z); monitors measure from 0.
+WALL = 1_800_000_000.0
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class FakeCooldowns:
-    """LiteLLM's CooldownCache surface the gate uses: deployment id -> cooldown value."""
-
-    def __init__(self) -> None:
-        self.active: dict[str, dict[str, float]] = {}
-
-    async def async_get_active_cooldowns(self, model_ids: list[str], parent_otel_span: Any) -> list[Any]:
-        return [(i, self.active[i]) for i in model_ids if i in self.active]
-
-
-class FakeHealthStateCache:
-    """LiteLLM's DeploymentHealthCache setter (synchronous in 1.108.7)."""
-
-    def __init__(self) -> None:
-        self.writes: list[dict[str, Any]] = []
-
-    def set_deployment_health_states(self, states: dict[str, Any]) -> None:
-        self.writes.append(states)
-
-
-class FakeRouter:
-    def __init__(self) -> None:
-        self.fallbacks = FALLBACKS
-        self.cooldown_cache = FakeCooldowns()
-        self.health_state_cache = FakeHealthStateCache()
-        self.enable_health_check_routing = False
-        self.model_list = [
-            {"model_name": m, "litellm_params": {"api_base": BASES[m]}, "model_info": {"id": f"id-{m}"}}
-            for m in MODELS
-        ] + [{"model_name": "agent-router", "litellm_params": {"api_base": BASES["llama"]},
-              "model_info": {"id": "id-virtual"}}]
-
-
-def make_state(clock: Clock | None = None, changes: list[tuple[str, bool]] | None = None,
+def make_state(clock: FakeClock | None = None, changes: list[tuple[str, bool]] | None = None,
                n: int = 2, m: int = 2) -> HealthState:
     def record(model: str, healthy: bool) -> None:
         if changes is not None:
             changes.append((model, healthy))
 
-    return HealthState(MODELS, unhealthy_after=n, healthy_after=m, clock=clock or Clock(), on_change=record)
+    return HealthState(MODELS, unhealthy_after=n, healthy_after=m, clock=clock or FakeClock(WALL), on_change=record)
 
 
 def make_gate(state: HealthState, router: FakeRouter | None = None) -> tuple[HealthGate, FakeRouter]:
     fake = router or FakeRouter()
-    return HealthGate(state, HealthSettings(), lambda: fake, wall_clock=Clock()), fake
+    return HealthGate(state, HealthSettings(), DeploymentIndex(lambda: fake), wall_clock=FakeClock(WALL)), fake
 
 
 def run(coro: Any) -> Any:
@@ -94,14 +51,14 @@ def run(coro: Any) -> Any:
 
 
 def test_state_turns_unhealthy_after_n_failures_and_back_after_m_successes() -> None:
-    clock, changes = Clock(), []
+    clock, changes = FakeClock(WALL), list[tuple[str, bool]]()
     state = make_state(clock, changes, n=3, m=2)
     assert changes == [(m, True) for m in MODELS]  # the gauge starts at 1 for every model
     changes.clear()
     state.record_failure("qwen-coder", "connection")
     state.record_failure("qwen-coder", "connection")
     assert state.is_healthy("qwen-coder") and changes == []
-    clock.now += 30
+    clock.advance(30)
     state.record_failure("qwen-coder", "timeout")
     assert not state.is_healthy("qwen-coder")
     assert changes == [("qwen-coder", False)]
@@ -139,13 +96,15 @@ def test_unknown_models_count_as_healthy_and_are_not_tracked() -> None:
     assert state.is_healthy("gpt-4o") and "gpt-4o" not in state.snapshot()
 
 
-def test_state_rejects_zero_thresholds() -> None:
-    with pytest.raises(ValueError, match="unhealthy_after"):
-        HealthState(MODELS, unhealthy_after=0, healthy_after=1)
+@pytest.mark.parametrize(("unhealthy_after", "healthy_after", "named"),
+                         [(0, 1, r"unhealthy_after \(0\)"), (1, 0, r"and healthy_after \(0\)")])
+def test_state_rejects_zero_thresholds(unhealthy_after: int, healthy_after: int, named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        HealthState(MODELS, unhealthy_after=unhealthy_after, healthy_after=healthy_after)
 
 
 def test_snapshot_json_has_the_documented_fields() -> None:
-    state = make_state(Clock(1_800_000_000.0))
+    state = make_state(FakeClock(WALL))
     state.record_success("llama", 2.5)
     body = state.snapshot()["llama"].as_json()
     assert body["status"] == "healthy" and body["latency_ms"] == 2.5
@@ -187,13 +146,13 @@ def test_health_url_is_at_the_server_root(base: str, url: str) -> None:
 
 
 def make_monitor(handler: Any, targets: dict[str, Sequence[str]], state: HealthState,
-                 clock: Clock | None = None, **settings: Any) -> HealthMonitor:
+                 clock: FakeClock | None = None, **settings: Any) -> HealthMonitor:
     return HealthMonitor(state, HealthSettings(**settings), lambda: targets,
-                         transport=httpx.MockTransport(handler), clock=clock or Clock(0.0))
+                         transport=httpx.MockTransport(handler), clock=clock or FakeClock())
 
 
 def test_probe_round_feeds_successes_and_each_failure_kind() -> None:
-    clock = Clock(0.0)
+    clock = FakeClock()
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -203,11 +162,11 @@ def test_probe_round_feeds_successes_and_each_failure_kind() -> None:
             raise httpx.ConnectError("refused", request=request)
         if port == 8082:
             return httpx.Response(503)
-        clock.now += 0.004  # the "server" takes 4 ms
+        clock.advance(0.004)  # the "server" takes 4 ms
         return httpx.Response(200)
 
     state = make_state(n=1)
-    targets = {m: [health_url(BASES[m])] for m in MODELS}
+    targets: dict[str, Sequence[str]] = {m: [health_url(API_BASES[m])] for m in MODELS}
     run(make_monitor(handler, targets, state, clock).probe_once())
     snap = state.snapshot()
     assert sorted(seen) == sorted(targets[m][0] for m in MODELS)
@@ -248,30 +207,36 @@ def test_a_url_shared_by_groups_is_probed_once_and_every_outcome_is_reported() -
     # "agent-router" is not tracked (not in the state) but shares llama's backend.
     targets = {"llama": ["http://a/health"], "agent-router": ["http://a/health"], "qwen-coder": ["http://b/health"]}
     monitor = HealthMonitor(make_state(), HealthSettings(), lambda: targets,
-                            transport=httpx.MockTransport(handler), clock=Clock(0.0), on_round=on_round)
+                            transport=httpx.MockTransport(handler), clock=FakeClock(), on_round=on_round)
     run(monitor.probe_once())
     assert sorted(seen) == ["http://a/health", "http://b/health"]
     assert reported == [{"http://a/health": (None, 0.0), "http://b/health": (None, 0.0)}]
 
 
-def test_run_probes_every_interval_until_stopped_and_closes_its_client() -> None:
-    clock, sleeps = Clock(0.0), []
+class ClosingTransport(httpx.MockTransport):
+    """A mock transport that records being closed (an AsyncClient closes its transport)."""
 
-    async def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        clock.now += seconds
+    closed = False
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_run_probes_every_interval_until_stopped_and_closes_its_client() -> None:
+    clock = FakeClock()
 
     def handler(request: httpx.Request) -> httpx.Response:
-        clock.now += 0.5  # each round takes half a second of probing
+        clock.advance(0.5)  # each round takes half a second of probing
         return httpx.Response(500)
 
     state = make_state(n=3)
+    transport = ClosingTransport(handler)
     monitor = HealthMonitor(state, HealthSettings(interval_seconds=5.0), lambda: {"llama": ["http://a/health"]},
-                            transport=httpx.MockTransport(handler), clock=clock, sleep=fake_sleep)
+                            transport=transport, clock=clock, sleep=clock.async_sleep)
     run(monitor.run(max_rounds=3))
-    assert monitor.rounds == 3 and sleeps == [4.5, 4.5, 4.5]
+    assert monitor.rounds == 3 and clock.sleeps == [4.5, 4.5, 4.5]
     assert not state.is_healthy("llama")
-    assert monitor._client is None
+    assert transport.closed
 
 
 def test_monitor_waits_while_there_are_no_targets_and_survives_a_broken_round() -> None:
@@ -284,15 +249,12 @@ def test_monitor_waits_while_there_are_no_targets_and_survives_a_broken_round() 
             raise RuntimeError("router reloading")
         return {}
 
-    async def no_sleep(seconds: float) -> None:
-        return None
-
-    monitor = HealthMonitor(make_state(), HealthSettings(), targets, sleep=no_sleep)
+    monitor = HealthMonitor(make_state(), HealthSettings(), targets, sleep=FakeClock().async_sleep)
     run(monitor.run(max_rounds=1))  # round 1: nothing to probe; round 2 raises and is counted
     assert calls == 2 and monitor.rounds == 1
 
 
-def test_start_and_stop_on_a_running_loop() -> None:
+def test_start_is_idempotent_and_stop_ends_the_task() -> None:
     async def scenario() -> tuple[bool, bool]:
         def handler(request: httpx.Request) -> httpx.Response:
             return httpx.Response(200)
@@ -300,7 +262,7 @@ def test_start_and_stop_on_a_running_loop() -> None:
         monitor = make_monitor(handler, {"llama": ["http://a/health"]}, make_state(), interval_seconds=3600)
         first = monitor.start()
         assert monitor.start() is first  # idempotent: one monitor per process
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # one turn of the loop: the task has begun, not just been scheduled
         running = monitor.running
         await monitor.stop()
         return running, monitor.running
@@ -311,13 +273,13 @@ def test_start_and_stop_on_a_running_loop() -> None:
 # -- failover policy ---------------------------------------------------------------------
 
 
-def test_fallback_chains_from_litellm_settings() -> None:
+def test_fallback_chains_skip_malformed_entries_and_keep_the_first_per_model() -> None:
     chains = fallback_chains([*FALLBACKS, "junk", {"x": "not-a-list"}, {"qwen-coder": ["ignored"]}])
     assert chains["qwen-coder"] == ("llama", "deepseek-r1") and "x" not in chains
     assert fallback_chains(None) == {}
 
 
-def test_first_available() -> None:
+def test_first_available_is_the_primary_then_the_chain_in_order_else_the_primary() -> None:
     chain = ("llama", "deepseek-r1")
     assert first_available("qwen-coder", chain, lambda m: True) == "qwen-coder"
     assert first_available("qwen-coder", chain, lambda m: m != "qwen-coder") == "llama"
@@ -342,7 +304,7 @@ def test_gate_reroutes_around_an_unhealthy_primary_and_back() -> None:
 
 def test_gate_treats_a_cooled_down_group_as_unavailable() -> None:
     gate, router = make_gate(make_state())
-    router.cooldown_cache.active["id-qwen-coder"] = {"timestamp": Clock().now - 10, "cooldown_time": 30}
+    router.cooldowns.cool_down("id-qwen-coder", started=WALL - 10, seconds=30)
     assert run(gate.reroute("qwen-coder")) == "llama"
     assert run(gate.cooldowns(MODELS)) == {"qwen-coder": 20.0}
 
@@ -352,17 +314,16 @@ def test_gate_sees_deployments_added_after_start() -> None:
     assert run(gate.cooldowns(MODELS)) == {}
     # A second qwen-coder deployment (e.g. added in the admin UI): one cooled deployment is no
     # longer the whole group, and the new one is picked up without a restart.
-    router.model_list.append({"model_name": "qwen-coder", "litellm_params": {"api_base": "http://127.0.0.1:9081/v1"},
-                              "model_info": {"id": "id-qwen-2"}})
-    router.cooldown_cache.active["id-qwen-coder"] = {"timestamp": Clock().now, "cooldown_time": 30}
+    router.add_deployment("qwen-coder", "http://127.0.0.1:9081/v1", "id-qwen-2")
+    router.cooldowns.cool_down("id-qwen-coder", started=WALL, seconds=30)
     assert run(gate.reroute("qwen-coder")) == "qwen-coder"
-    router.cooldown_cache.active["id-qwen-2"] = {"timestamp": Clock().now, "cooldown_time": 30}
+    router.cooldowns.cool_down("id-qwen-2", started=WALL, seconds=30)
     assert run(gate.reroute("qwen-coder")) == "llama"
 
 
 def test_gate_targets_skip_deployments_without_api_base() -> None:
     router = FakeRouter()
-    router.model_list.append({"model_name": "cloud", "litellm_params": {"model": "openai/gpt-4o"}})
+    router.add_deployment("cloud", api_base=None, model_id=None)  # e.g. openai/gpt-4o: nothing to probe
     gate, _ = make_gate(make_state(), router)
     targets = gate.targets()
     assert targets["qwen-coder"] == ["http://127.0.0.1:8081/health"]
@@ -371,13 +332,15 @@ def test_gate_targets_skip_deployments_without_api_base() -> None:
 
 def test_gate_publishes_probe_results_per_deployment_only_when_litellm_uses_them() -> None:
     gate, router = make_gate(make_state())
-    outcomes = {"http://127.0.0.1:8080/health": (None, 2.0), "http://127.0.0.1:8081/health": ("connection", None)}
+    outcomes: dict[str, Outcome] = {
+        "http://127.0.0.1:8080/health": (None, 2.0), "http://127.0.0.1:8081/health": ("connection", None),
+    }
     run(gate.publish(outcomes))
-    assert router.health_state_cache.writes == []  # enable_health_check_routing is off
+    assert router.health_states.writes == []  # enable_health_check_routing is off
     router.enable_health_check_routing = True
     run(gate.publish(outcomes))
-    (written,) = router.health_state_cache.writes
-    assert written["id-qwen-coder"] == {"is_healthy": False, "timestamp": Clock().now, "reason": "connection"}
+    (written,) = router.health_states.writes
+    assert written["id-qwen-coder"] == {"is_healthy": False, "timestamp": WALL, "reason": "connection"}
     assert written["id-llama"]["is_healthy"] is True and written["id-virtual"]["is_healthy"] is True
     assert "id-deepseek-r1" not in written  # not probed this round
 
@@ -415,16 +378,9 @@ ConnectionFailure.__name__ = "APIConnectionError"
 
 
 def make_hook(state: HealthState) -> tuple[AgentRouterHook, FakeRouter, CollectorRegistry]:
-    from plugins.classify.keyword import KeywordClassifier
-
-    registry = CollectorRegistry()
     gate, router = make_gate(state)
-    hook = AgentRouterHook(
-        config=CONFIG, classifier=KeywordClassifier.from_config(CONFIG),
-        metrics=RouterMetrics(CONFIG.models, CONFIG.intents, registry=registry),
-        deployments=lambda model_id: None, aliases=lambda: {}, health=gate,
-    )
-    return hook, router, registry
+    made = build_hook(health=gate)
+    return made.hook, router, made.registry
 
 
 CODE = {"model": "agent-router", "messages": [{"role": "user", "content": "fix this python function bug"}]}
@@ -438,7 +394,8 @@ def test_hook_sends_an_unhealthy_intent_straight_to_its_fallback() -> None:
     state.record_failure("qwen-coder", "connection")
     routed = run(hook.async_pre_call_hook(None, None, dict(CODE), "acompletion"))
     assert routed["model"] == "llama"
-    assert routed["metadata"]["agent_router"]["primary"] == "qwen-coder"
+    record = routed["metadata"]["agent_router"]
+    assert (record.chosen_model, record.routed_model, record.route_reason) == ("qwen-coder", "llama", "health")
 
 
 def test_hook_failure_events_mark_a_model_unhealthy() -> None:
@@ -477,12 +434,12 @@ def test_gauge_follows_the_state_when_wired_to_metrics() -> None:
 # -- endpoint bodies ---------------------------------------------------------------------
 
 
-def test_health_and_info_bodies() -> None:
+def test_health_and_info_bodies_report_state_cooldowns_and_settings() -> None:
     state = make_state(n=1)
     hook, router, _ = make_hook(state)
     assert hook.health is not None
     state.record_failure("deepseek-r1", "connection")
-    router.cooldown_cache.active["id-deepseek-r1"] = {"timestamp": Clock().now, "cooldown_time": 30}
+    router.cooldowns.cool_down("id-deepseek-r1", started=WALL, seconds=30)
     models = run(health_json(hook.health))
     assert set(models) == set(MODELS)
     assert models["deepseek-r1"]["status"] == "unhealthy"
@@ -495,3 +452,22 @@ def test_health_and_info_bodies() -> None:
     assert info["fallbacks"]["qwen-coder"] == ["llama", "deepseek-r1"]
     assert info["requests"]["total"] == {"success": 0, "error": 0}
     assert info["health_monitor"]["running"] is False
+
+
+def test_disabled_health_records_no_request_failures_and_never_reroutes() -> None:
+    state = make_state(n=1)
+    gate = HealthGate(state, HealthSettings(enabled=False), DeploymentIndex(lambda: FakeRouter()),
+                      wall_clock=FakeClock(WALL))
+    gate.observe("qwen-coder", "connection")
+    assert state.is_healthy("qwen-coder")
+    assert run(gate.reroute("qwen-coder")) == "qwen-coder"
+    assert gate.outage_message("qwen-coder") is None
+
+
+def test_a_deployment_replaced_in_place_is_seen_by_the_gate() -> None:
+    state = make_state()
+    gate, router = make_gate(state)
+    router.cooldowns.cool_down("id-new", started=WALL, seconds=30)
+    assert run(gate.cooldowns(["qwen-coder"])) == {}
+    router.model_list[1]["model_info"]["id"] = "id-new"  # same list object, same length
+    assert run(gate.cooldowns(["qwen-coder"])) == {"qwen-coder": 30.0}

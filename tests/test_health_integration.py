@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 import yaml
 
 from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -51,17 +53,18 @@ def record(log_dir: Path, **figures: float | int) -> None:
     print(f"\nhealth measurements: {figures}")
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"not {what} after {timeout:.0f}s")
-        time.sleep(0.1)
-    return time.monotonic() - started
-
-
 def status(proxy: Proxy, model: str) -> str:
     return str(proxy.client.get("/router/health").json()["models"][model]["status"])
+
+
+def rounds(proxy: Proxy) -> int:
+    return int(proxy.client.get("/router/info").json()["health_monitor"]["rounds"])
+
+
+def health(proxy: Proxy) -> tuple[int, dict[str, str]]:
+    """/router/health's status code and each model's status: what a failed wait shows."""
+    resp = proxy.client.get("/router/health")
+    return resp.status_code, {m: e["status"] for m, e in resp.json()["models"].items()}
 
 
 def routed(resp: httpx.Response) -> dict[str, Any]:
@@ -77,8 +80,7 @@ def health_proxy(backends: dict[str, Backend], log_dir: Path,
         backend.ensure_running()
     config = derived_config(tmp_path_factory.mktemp("health"), "health-1s", HEALTH)
     with launch_proxy(backends, log_dir, config=config, name="litellm-health") as running:
-        wait_for(lambda: running.client.get("/router/info").json()["health_monitor"]["rounds"] > 0,
-                 30, "probed once")
+        eventually(lambda: rounds(running), 30, "probed once", until=lambda n: n > 0)
         yield running
 
 
@@ -126,8 +128,8 @@ def test_router_info_json(health_proxy: Proxy) -> None:
     assert info["models"]["llama"]["cooldown"]["active"] is False
     assert info["health_monitor"]["running"] is True and info["health_monitor"]["interval_seconds"] == 1.0
     # Success events are logged after the response is sent: give the counter a moment.
-    wait_for(lambda: health_proxy.client.get("/router/info").json()["requests"]["by_intent"]["code"]["success"] >= 1,
-             10, "counted")
+    eventually(lambda: health_proxy.client.get("/router/info").json()["requests"]["by_intent"]["code"],
+               10, "counted", until=lambda code: code["success"] >= 1)
 
 
 def test_model_capabilities_are_listed(health_proxy: Proxy) -> None:
@@ -152,7 +154,8 @@ def test_dead_model_is_routed_around_then_traffic_returns(
         killed_at, killed_wall = time.monotonic(), time.time()
         qwen.kill()
         kill_seconds = time.monotonic() - killed_at
-        wait_for(lambda: status(health_proxy, "qwen-coder") == "unhealthy", DETECTION_BOUND, "detected")
+        eventually(lambda: status(health_proxy, "qwen-coder"), DETECTION_BOUND, "detected",
+                   until=lambda s: s == "unhealthy")
         # When the proxy itself flipped the state, from the moment the kill began.
         changed = health_proxy.client.get("/router/health").json()["models"]["qwen-coder"]["changed_at"]
         detection = datetime.fromisoformat(changed).timestamp() - killed_wall
@@ -168,7 +171,7 @@ def test_dead_model_is_routed_around_then_traffic_returns(
         qwen.ensure_running()
         ready = time.monotonic() - restarted_at
         ready_wall = time.time()
-        wait_for(lambda: status(health_proxy, "qwen-coder") == "healthy", 30, "recovered")
+        eventually(lambda: status(health_proxy, "qwen-coder"), 30, "recovered", until=lambda s: s == "healthy")
         changed = health_proxy.client.get("/router/health").json()["models"]["qwen-coder"]["changed_at"]
         recovery = datetime.fromisoformat(changed).timestamp() - ready_wall
         before = qwen.fault.count("/v1/chat/completions")
@@ -214,8 +217,7 @@ def test_every_model_unhealthy_is_a_clear_error_not_a_hang(
     try:
         for backend in healthy_backends.values():
             backend.fault.mode = "error500"
-        wait_for(lambda: health_proxy.client.get("/router/health").status_code == 503,
-                 DETECTION_BOUND, "all unhealthy")
+        eventually(lambda: health(health_proxy), DETECTION_BOUND, "all unhealthy", until=lambda h: h[0] == 503)
         started = time.monotonic()
         # The client's own timeout bounds the wait: a hang fails with ReadTimeout.
         resp = health_proxy.chat(CODE)
@@ -225,7 +227,7 @@ def test_every_model_unhealthy_is_a_clear_error_not_a_hang(
     finally:
         for backend in healthy_backends.values():
             backend.fault.mode = "pass"
-    wait_for(lambda: health_proxy.client.get("/router/health").status_code == 200, 30, "healthy again")
+    eventually(lambda: health(health_proxy), 30, "healthy again", until=lambda h: h[0] == 200)
 
 
 # -- two replicas, one Redis -------------------------------------------------------------------
@@ -263,15 +265,15 @@ def test_replicas_share_what_they_learn_through_redis(
     ):
         try:
             for replica in (first, second):
-                wait_for(lambda r=replica: r.client.get("/router/info").json()["health_monitor"]["rounds"] > 0,
-                         30, "probed once")
+                eventually(partial(rounds, replica), 30, f"probed once ({replica.process.name})",
+                           until=lambda n: n > 0)
             qwen.fault.mode = "error500"
             # Replica A learns from real failures: explicit requests for qwen-coder fail over to llama
             # and LiteLLM cools the deployment down once allowed_fails is exceeded.
             for _ in range(4):
                 assert first.chat(CODE, model="qwen-coder").status_code == 200
-            wait_for(lambda: first.client.get("/router/health").json()["models"]["qwen-coder"]["cooldown"]["active"],
-                     10, "cooled down on A")
+            eventually(lambda: first.client.get("/router/health").json()["models"]["qwen-coder"]["cooldown"],
+                       10, "cooled down on A", until=lambda cooldown: cooldown["active"])
             assert any(b"cooldown" in key for key in redis_db.keys("*"))
 
             # Replica B never talked to qwen-coder since its first probe, and its monitor still says
@@ -309,10 +311,9 @@ def test_probe_results_steer_litellm_within_a_group(
     config.write_text(yaml.safe_dump(document, sort_keys=False))
     with launch_proxy(healthy_backends, log_dir, config=config, name="litellm-health-group") as proxy:
         try:
-            rounds = proxy.client.get("/router/info").json()["health_monitor"]["rounds"]
+            before_close = rounds(proxy)
             qwen.fault.mode = "close"  # probes and requests to the first deployment are dropped
-            wait_for(lambda: proxy.client.get("/router/info").json()["health_monitor"]["rounds"] >= rounds + 2,
-                     30, "probed twice")
+            eventually(lambda: rounds(proxy), 30, "probed twice", until=lambda n: n >= before_close + 2)
             # The group stays healthy (one deployment answers): our hook keeps routing code to it.
             assert status(proxy, "qwen-coder") == "healthy"
             before = qwen.fault.count("/v1/chat/completions")

@@ -11,26 +11,19 @@ from fastapi import HTTPException
 from prometheus_client import CollectorRegistry
 
 from plugins.classify.decision import Decision
-from plugins.classify.keyword import KeywordClassifier
 from plugins.config import load_config
-from plugins.metrics.series import RouterMetrics
 from plugins.prompt import Prompt
+from plugins.record import RoutingRecord
 from router_hooks.hook import HEADER, AgentRouterHook
 from scripts.stack import ROOT
+from tests.support.clock import FakeClock
+from tests.support.hooks import build_hook
 
 CONFIG = load_config(ROOT / "litellm_config.yaml")
 DEPLOYMENTS = {
     "id-qwen": ("qwen-coder", "Qwen/Qwen2.5-Coder-7B-Instruct"),
     "id-llama": ("llama", "meta-llama/Llama-3.1-8B-Instruct"),
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class BrokenClassifier:
@@ -40,17 +33,13 @@ class BrokenClassifier:
         raise RuntimeError("model file vanished")
 
 
-def make_hook(classifier: Any = None) -> tuple[AgentRouterHook, CollectorRegistry, Clock]:
-    registry, clock = CollectorRegistry(), Clock()
-    hook = AgentRouterHook(
-        config=CONFIG,
-        classifier=classifier or KeywordClassifier.from_config(CONFIG),
-        metrics=RouterMetrics(CONFIG.models, CONFIG.intents, registry=registry),
+def make_hook(classifier: Any = None) -> tuple[AgentRouterHook, CollectorRegistry, FakeClock]:
+    made = build_hook(
+        classifier,
         deployments=lambda model_id: DEPLOYMENTS.get(model_id or ""),
-        aliases=lambda: {"gpt-4o": "agent-router", "legacy": {"model": "agent-router", "hidden": True}},
-        clock=clock,
+        aliases={"gpt-4o": "agent-router", "legacy": {"model": "agent-router", "hidden": True}},
     )
-    return hook, registry, clock
+    return made.hook, made.registry, made.clock
 
 
 def call(hook: AgentRouterHook, data: dict[str, Any], call_type: str = "acompletion") -> dict[str, Any]:
@@ -66,7 +55,9 @@ def test_rewrites_virtual_model_and_aliases(model: str) -> None:
     hook, registry, _ = make_hook()
     data = call(hook, chat("write a python function", model))
     assert data["model"] == "qwen-coder"
-    assert data["metadata"]["agent_router"]["intent"] == "code"
+    record = data["metadata"]["agent_router"]
+    assert isinstance(record, RoutingRecord) and record.intent == "code"
+    assert record.chosen_model == record.routed_model == "qwen-coder" and record.route_reason is None
     assert registry.get_sample_value(
         "agent_router_intent_classification_total", {"intent": "code", "confidence": "high"}) == 1.0
 
@@ -88,7 +79,7 @@ def test_classifier_failure_fails_open_to_default_and_is_counted() -> None:
     hook, registry, _ = make_hook(BrokenClassifier())
     data = call(hook, chat("write a python function"))
     assert data["model"] == CONFIG.default_model
-    assert data["metadata"]["agent_router"]["defaulted"] is True
+    assert data["metadata"]["agent_router"].defaulted is True
     assert registry.get_sample_value(
         "agent_router_errors_total", {"model": "llama", "error_type": "classifier"}) == 1.0
 
@@ -99,7 +90,8 @@ def test_bad_messages_are_a_400_not_a_misroute(messages: Any) -> None:
     with pytest.raises(HTTPException) as info:
         call(hook, {"model": "agent-router", "messages": messages})
     assert info.value.status_code == 400
-    assert info.value.detail["error"]["type"] == "invalid_request_error"
+    detail = info.value.detail
+    assert isinstance(detail, dict) and detail["error"]["type"] == "invalid_request_error"
 
 
 def test_existing_metadata_is_kept() -> None:
@@ -128,8 +120,10 @@ def test_header_reports_served_model_and_fallback() -> None:
     assert served["intent"] == "code" and served["confidence_level"] == "high"
     assert served["total_time_seconds"] == 0.25
     assert served["top_intents"][0] == {"intent": "code", "score": served["confidence"]}
+    assert served["routed_model"] == "qwen-coder" and served["reason"] is None
     fallback = header(hook, data, "id-llama")
     assert fallback["model_id"] == "llama" and fallback["fallback_used"] is True
+    assert fallback["reason"] == "fallback" and fallback["primary_model"] == "qwen-coder"
 
 
 def test_no_header_for_unrouted_requests() -> None:

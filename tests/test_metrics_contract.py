@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from plugins.errors import error_type
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
+from tests.support.clock import FakeClock
 
 MODELS = ("llama", "qwen-coder", "deepseek-r1")
 INTENTS = ("code", "reasoning", "general")
@@ -131,8 +132,8 @@ def test_events_move_the_right_series(metrics: RouterMetrics, registry: Collecto
 
 
 def test_fallback_rate_decays_when_requests_leave_the_window(registry: CollectorRegistry) -> None:
-    now = [1000.0]
-    window = FallbackWindow(seconds=300, clock=lambda: now[0])
+    clock = FakeClock(1000.0)
+    window = FallbackWindow(seconds=300, clock=clock)
     metrics = RouterMetrics(MODELS, INTENTS, registry=registry, fallback_window=window)
     metrics.served("qwen-coder", "llama", "code", 1.0)
     metrics.served("qwen-coder", "qwen-coder", "code", 1.0)
@@ -140,10 +141,10 @@ def test_fallback_rate_decays_when_requests_leave_the_window(registry: Collector
     metrics.failed("qwen-coder", "code")
     rate = {"model": "qwen-coder"}
     assert registry.get_sample_value("agent_router_fallback_rate", rate) == 0.25
-    now[0] += 299
+    clock.advance(299)
     metrics.refresh_fallback_rates()
     assert registry.get_sample_value("agent_router_fallback_rate", rate) == 0.25
-    now[0] += 1  # exactly 300 s later: out of the window
+    clock.advance(1)  # exactly 300 s later: out of the window
     metrics.refresh_fallback_rates()
     assert registry.get_sample_value("agent_router_fallback_rate", rate) == 0.0
 

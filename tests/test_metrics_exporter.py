@@ -16,11 +16,14 @@ from prometheus_client import CollectorRegistry
 from plugins.metrics.exporter import (
     LOCK_NAME,
     MetricsExporter,
+    Refresher,
     forget_dead_workers,
-    start_refresher,
 )
 from plugins.metrics.series import RouterMetrics
 from scripts.stack import free_port
+
+# Binds 127.0.0.1 ports (the exporter's HTTP server) and starts a short `true` process.
+pytestmark = pytest.mark.process
 
 
 @pytest.fixture()
@@ -69,11 +72,16 @@ def test_a_taken_port_is_not_fatal(exporters: list[MetricsExporter]) -> None:
 
 def test_refresher_calls_until_stopped() -> None:
     calls = threading.Semaphore(0)
-    stop = start_refresher(calls.release, 0.01)
-    assert calls.acquire(timeout=5) and calls.acquire(timeout=5)
-    stop.set()
+    refresher = Refresher(calls.release, 0.01)
+    assert not refresher.running  # constructing starts nothing
+    refresher.start()
+    try:
+        assert calls.acquire(timeout=5) and calls.acquire(timeout=5)
+    finally:
+        refresher.stop()
+    assert not refresher.running
     with pytest.raises(ValueError, match="positive"):
-        start_refresher(calls.release, 0)
+        Refresher(calls.release, 0)
 
 
 def test_live_gauges_of_dead_workers_are_forgotten(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -52,12 +52,8 @@ def scrape(proxy: Proxy) -> str:
 
 def scrape_until(proxy: Proxy, name: str, expected: float, timeout: float = 60) -> Samples:
     """Success callbacks run after the response is sent: wait until they have all landed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        samples = parse(scrape(proxy))
-        if total(samples, name) >= expected or time.monotonic() > deadline:
-            return samples
-        time.sleep(0.5)
+    return eventually(lambda: parse(scrape(proxy)), timeout, f"{expected:g} {name} counted",
+                      until=lambda samples: total(samples, name) >= expected, interval=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -145,8 +141,10 @@ def worker_counts(multiproc_dir: Path, name: str) -> dict[int, float]:
     counts: dict[int, float] = {}
     for path in multiproc_dir.glob("counter_*.db"):
         pid = int(path.stem.rsplit("_", 1)[1])
+        # prometheus_client 0.26 leaves this reader unannotated; it yields (key, value, timestamp, pos).
+        values = MmapedDict.read_all_values_from_file(str(path))  # type: ignore[no-untyped-call]
         counts[pid] = sum(
-            v for key, v, _, _ in MmapedDict.read_all_values_from_file(str(path))
+            v for key, v, _, _ in values
             if json.loads(key)[1] == name  # key: [family, sample name, labels, ...]
         )
     return counts
@@ -221,10 +219,8 @@ def test_model_health_gauge_follows_a_stopped_backend(
             return parse(scrape(proxy)).get((health, frozenset({("model", model)})))
 
         def wait_until(model: str, expected: float, timeout: float = 60) -> None:
-            deadline = time.monotonic() + timeout
-            while gauge(model) != expected:
-                assert time.monotonic() < deadline, f"{health}{{model={model!r}}} never became {expected}"
-                time.sleep(0.5)
+            eventually(lambda: gauge(model), timeout, f"{health}{{model={model!r}}} = {expected}",
+                       until=lambda value: value == expected, interval=0.5)
 
         try:
             for model in backends:

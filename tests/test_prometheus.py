@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import yaml
 
 from scripts.stack import ROOT, Managed, free_port, spawn, wait_http
 from tests.support.cluster import Backend, Proxy
+from tests.support.wait import eventually
 
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
 PROMTOOL = shutil.which("promtool")
@@ -29,6 +29,7 @@ def promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @needs_promtool
+@pytest.mark.process
 def test_scrape_config_is_valid() -> None:
     result = promtool("check", "config", str(PROMETHEUS_DIR / "prometheus.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -36,6 +37,7 @@ def test_scrape_config_is_valid() -> None:
 
 
 @needs_promtool
+@pytest.mark.process
 def test_alert_rules_are_valid_and_cover_the_issue() -> None:
     result = promtool("check", "rules", str(PROMETHEUS_DIR / "alerts.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -48,6 +50,7 @@ def test_alert_rules_are_valid_and_cover_the_issue() -> None:
 
 
 @needs_promtool
+@pytest.mark.process
 def test_alerts_fire_on_the_series_they_watch() -> None:
     # Synthetic series in, expected alerts (labels and rendered annotations) out.
     result = promtool("test", "rules", str(ROOT / "tests" / "prometheus" / "alerts_test.yml"))
@@ -124,22 +127,16 @@ def test_prometheus_scrapes_the_proxy(prometheus: str, proxy: Proxy) -> None:
     for prompt in ("Write a Python function with a regex", "Solve 2 + 3 step by step",
                    "Tell me a story"):
         assert proxy.chat(prompt).status_code == 200
-    deadline = time.monotonic() + 90
-    while (expected := proxy_total(proxy)) < before + 3 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert expected >= before + 3
+    # Success callbacks run after the response is sent; then Prometheus scrapes every second.
+    expected = eventually(lambda: proxy_total(proxy), 60, "3 requests counted",
+                          until=lambda total: total >= before + 3, interval=0.5)
     want = {"agent-router": expected, "proxy": expected}
-    while True:  # until the next scrapes have happened
-        got = query(prometheus, "sum by (job) (agent_router_requests_total)")
-        if got == want or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    assert got == want
+    eventually(lambda: query(prometheus, "sum by (job) (agent_router_requests_total)"), 30,
+               f"scraped as {want}", until=lambda got: got == want, interval=0.5)
     # A backend restarted by an earlier test may not have been scraped yet: wait for the scrapes.
-    want_up = {"agent-router": 1, "max-serve": 3, "proxy": 1}
-    while (up := query(prometheus, "count by (job) (up == 1)")) != want_up and time.monotonic() < deadline:
-        time.sleep(1)
-    assert up == want_up
+    want_up = {"agent-router": 1.0, "max-serve": 3.0, "proxy": 1.0}
+    eventually(lambda: query(prometheus, "count by (job) (up == 1)"), 30, f"every target up ({want_up})",
+               until=lambda up: up == want_up, interval=0.5)
     rules = httpx.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
     assert {r["name"] for g in rules for r in g["rules"]} >= {
         "AgentRouterAllModelsUnhealthy", "AgentRouterHighFallbackRate",

@@ -9,7 +9,7 @@ import pytest
 from plugins.prompt import Prompt, PromptError, extract_prompt
 
 
-def test_latest_user_turn_with_context_and_system() -> None:
+def test_last_user_turn_is_latest_earlier_turns_are_context_and_system_is_apart() -> None:
     prompt = extract_prompt([
         {"role": "system", "content": "You are terse."},
         {"role": "user", "content": "Write a regex for dates"},
@@ -32,7 +32,7 @@ def test_content_parts_keep_text_and_skip_images() -> None:
     assert prompt.latest == "What is in this picture?\nAnswer briefly."
 
 
-def test_trailing_assistant_turn_is_context() -> None:
+def test_turns_after_the_last_user_turn_are_neither_latest_nor_context() -> None:
     prompt = extract_prompt([
         {"role": "user", "content": "hi"},
         {"role": "assistant", "content": "hello"},
@@ -41,12 +41,17 @@ def test_trailing_assistant_turn_is_context() -> None:
     assert prompt.context == ()
 
 
-def test_no_user_turn_and_null_content() -> None:
+def test_without_a_user_turn_the_last_turn_is_latest_and_null_content_is_empty_text() -> None:
     prompt = extract_prompt([
         {"role": "system", "content": "rules"},
         {"role": "assistant", "content": None, "tool_calls": []},
     ])
     assert prompt == Prompt(latest="", context=(), system="rules")
+    only_assistant = extract_prompt([
+        {"role": "assistant", "content": "first"},
+        {"role": "assistant", "content": "second"},
+    ])
+    assert only_assistant == Prompt(latest="second", context=("first",))
 
 
 @pytest.mark.parametrize(
@@ -54,6 +59,6 @@ def test_no_user_turn_and_null_content() -> None:
     [None, [], "hello", {"role": "user"}, [{"content": "no role"}], [{"role": "user", "content": 42}],
      [{"role": "user", "content": {"text": "dict"}}], ["just a string"]],
 )
-def test_invalid_conversations_raise(messages: Any) -> None:
+def test_invalid_conversations_raise_prompt_error(messages: Any) -> None:
     with pytest.raises(PromptError):
         extract_prompt(messages)

@@ -26,7 +26,8 @@ def load_learned(config: RouterConfig) -> LearnedClassifier:
     """The learned model named by `learned_model` (default: the packaged one), checked against the config."""
     directory = Path(config.learned_model) if config.learned_model else PACKAGED_MODEL
     try:
-        classifier = LearnedClassifier.load(directory, config.default_intent, config.context_weight)
+        classifier = LearnedClassifier.load(directory, config.default_intent, config.context_weight,
+                                            config.max_chars)
     except (OSError, ValueError, KeyError) as exc:
         raise ConfigError(f"agent_router.learned_model: cannot load {str(directory)!r}: {exc}") from exc
     unknown = [c for c in classifier.classes if c not in config.intents]

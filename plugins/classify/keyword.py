@@ -78,7 +78,7 @@ _WORD_CHAR = re.compile(r"\w")
 
 
 def _found(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether `pattern` matches somewhere not preceded by a word character.
+    r"""Whether `pattern` matches somewhere not preceded by a word character.
 
     Same answer as searching `(?<!\w)(?:keyword)(?!\w)`: every start position the engine offers is
     tried in order, and one preceded by a word character only moves the search on by one.

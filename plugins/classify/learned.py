@@ -90,10 +90,13 @@ class LearnedClassifier:
         self._context_weight = context_weight
 
     @classmethod
-    def load(cls, directory: Path, default_intent: str, context_weight: float) -> LearnedClassifier:
+    def load(cls, directory: Path, default_intent: str, context_weight: float,
+             max_chars: int | None = None) -> LearnedClassifier:
+        """The artifact in `directory`; `max_chars` (the config's) lowers its clipping length."""
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         runtime = manifest["runtime"]
-        settings = LearnedSettings(max_chars=int(runtime["max_chars"]), max_tokens=int(runtime["max_tokens"]))
+        limit = int(runtime["max_chars"]) if max_chars is None else min(int(runtime["max_chars"]), max_chars)
+        settings = LearnedSettings(max_chars=limit, max_tokens=int(runtime["max_tokens"]))
         encoder = StaticEncoder.load(directory, settings.max_tokens)
         head = IntentHead.load(directory)
         return cls(encoder, head, settings, default_intent, context_weight)
@@ -109,8 +112,9 @@ class LearnedClassifier:
 
     def classify(self, prompt: Prompt) -> Decision:
         latest = prompt.latest.strip()
-        context = clip("\n".join(prompt.context[-CONTEXT_TURNS:]).strip(), CONTEXT_CHARS)
-        system = clip(prompt.system.strip(), SYSTEM_CHARS)
+        limit = self._settings.max_chars
+        context = clip("\n".join(prompt.context[-CONTEXT_TURNS:]).strip(), min(CONTEXT_CHARS, limit))
+        system = clip(prompt.system.strip(), min(SYSTEM_CHARS, limit))
         if not latest and not context:
             return Decision(self._default_intent, 0.0, {c: 0.0 for c in self.classes})
         parts: list[tuple[float, Vector]] = []

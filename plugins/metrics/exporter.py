@@ -102,21 +102,40 @@ class MetricsExporter:
             self._lock = None
 
 
-def start_refresher(refresh: Callable[[], None], interval: float) -> threading.Event:
-    """Call `refresh` every `interval` s on a daemon thread; set the returned event to stop."""
-    if interval <= 0:
-        raise ValueError(f"refresh interval must be positive, got {interval}")
-    stop = threading.Event()
+class Refresher:
+    """Calls `refresh` every `interval` s on a daemon thread between `start()` and `stop()`."""
 
-    def loop() -> None:
-        while not stop.wait(interval):
+    def __init__(self, refresh: Callable[[], None], interval: float) -> None:
+        if interval <= 0:
+            raise ValueError(f"refresh interval must be positive, got {interval}")
+        self._refresh = refresh
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="agent-router-metrics-refresh", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        thread, self._thread = self._thread, None
+        self._stop.set()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
             try:
-                refresh()
+                self._refresh()
             except Exception:  # a failed refresh must not end the thread for good
                 logger.exception("agent-router: metrics refresh failed")
-
-    threading.Thread(target=loop, name="agent-router-metrics-refresh", daemon=True).start()
-    return stop
 
 
 def forget_dead_workers(multiproc_dir: str) -> list[int]:

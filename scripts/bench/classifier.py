@@ -23,9 +23,9 @@ from plugins.classify.evaluation import percentile
 from plugins.classify.learned import PACKAGED_MODEL, LearnedClassifier
 from plugins.cli import load
 from plugins.prompt import Prompt
+from scripts.stack import ROOT
 from scripts.training_data import read_all
 
-ROOT = Path(__file__).resolve().parent.parent
 LENGTHS = (50, 200, 1_000, 5_000, 30_000)
 
 

@@ -19,9 +19,7 @@ from typing import Any
 import yaml
 from prometheus_client import CollectorRegistry
 
-from plugins.classify.build import build_classifier
 from plugins.config import load_config
-from plugins.metrics.series import RouterMetrics
 from scripts.bench.load import PROMPTS, percentile
 from scripts.stack import BACKENDS
 
@@ -40,29 +38,22 @@ def _router(config_path: Path) -> Any:
     return Router(model_list=document["model_list"], **settings)
 
 
-def _hook(config_path: Path) -> Any:
+def _hook(config_path: Path) -> tuple[Any, str]:
+    """The bundle's hook, built as the proxy builds it (never started), and a deployment id to answer with."""
     # Importing litellm fetches the remote cost map unless told not to (~8 s of retries offline).
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from router_hooks.hook import AgentRouterHook  # imports litellm: only when measuring
-    from router_hooks.wiring import build_health_gate
+    from router_hooks.bundle import build_bundle  # imports litellm: only when measuring
 
-    config = load_config(config_path)
-    metrics = RouterMetrics(config.models, config.intents, registry=CollectorRegistry())
     # Bound to a Router made here instead of the proxy's: the per-request health check reads the
-    # fallback chains and LiteLLM's cooldown cache.
+    # fallback chains and LiteLLM's cooldown cache, the header reads the served deployment's name.
     router = _router(config_path)
-    return AgentRouterHook(
-        config=config,
-        classifier=build_classifier(config),
-        metrics=metrics,
-        # What the proxy's look-up returns once cached (router_hooks/wiring.py).
-        deployments=lambda model_id: ("qwen-coder", BACKENDS[1][1]),
-        aliases=lambda: {},
-        health=build_health_gate(config, metrics, lambda: router),
-    )
+    bundle = build_bundle(load_config(config_path), lambda: router, {"AGENT_ROUTER_METRICS_PORT": "0"},
+                          registry=CollectorRegistry())
+    served = next(d["model_info"]["id"] for d in router.model_list if d["model_name"] == "qwen-coder")
+    return bundle.hook, served
 
 
-async def _one(hook: Any, index: int) -> None:
+async def _one(hook: Any, served: str, index: int) -> None:
     content = PROMPTS[index % len(PROMPTS)]
     data: dict[str, Any] = {
         "model": "agent-router",
@@ -70,7 +61,7 @@ async def _one(hook: Any, index: int) -> None:
         "metadata": {},
     }
     data = await hook.async_pre_call_hook(None, None, data, "acompletion")
-    await hook.async_post_call_response_headers_hook(data, None, None, None, {"model_id": "id"})
+    await hook.async_post_call_response_headers_hook(data, None, None, None, {"model_id": served})
     now = dt.datetime.now()
     kwargs = {
         "standard_logging_object": {"model_group": data["model"]},
@@ -81,16 +72,16 @@ async def _one(hook: Any, index: int) -> None:
 
 def bench_hook(config_path: Path, requests: int = 3_000) -> dict[str, float]:
     """CPU ms per request of the bundle's hook and callbacks, and per-request wall p50/p99."""
-    hook = _hook(config_path)
+    hook, served = _hook(config_path)
 
     async def run() -> tuple[float, list[float]]:
         for index in range(50):  # warm-up: label children, compiled patterns
-            await _one(hook, index)
+            await _one(hook, served, index)
         walls: list[float] = []
         cpu_start = time.process_time()
         for index in range(requests):
             started = time.perf_counter()
-            await _one(hook, index)
+            await _one(hook, served, index)
             walls.append((time.perf_counter() - started) * 1000.0)
         return time.process_time() - cpu_start, walls
 

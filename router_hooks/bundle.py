@@ -1,0 +1,178 @@
+"""The bundle as one object: built purely from a config, started and stopped explicitly.
+
+`build_bundle` only constructs (no thread, no socket, no file touched, no route mounted);
+`Bundle.start` binds the exporter, starts the fallback-rate refresher and the health monitor
+(on the running event loop) and mounts the operator routes; `Bundle.stop` undoes all of it. The
+proxy (`router_hooks.__init__`), the tests and the benchmarks use it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from plugins.classify.build import build_classifier
+from plugins.config import ConfigError, RouterConfig, load_config
+from plugins.health.monitor import HealthMonitor
+from plugins.health.state import HealthState
+from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_workers
+from plugins.metrics.series import RouterMetrics
+from plugins.metrics.window import FallbackWindow
+from router_hooks.health_gate import HealthGate
+from router_hooks.hook import AgentRouterHook
+from router_hooks.router_view import DeploymentIndex, RouterLookup, RouterView
+from router_hooks.routes import OperatorRoutes
+
+logger = logging.getLogger(__name__)
+
+CONFIG_ENV = "AGENT_ROUTER_CONFIG"
+# Override agent_router.metrics.host/port (tests pick a free port); port 0 turns the exporter off.
+METRICS_HOST_ENV = "AGENT_ROUTER_METRICS_HOST"
+METRICS_PORT_ENV = "AGENT_ROUTER_METRICS_PORT"
+# Set by LiteLLM's CLI for --num_workers > 1 when the `prometheus` callback is configured.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# How often the fallback-rate gauge is recomputed when no request updates it.
+REFRESH_SECONDS = 15.0
+
+
+@dataclass
+class Bundle:
+    hook: AgentRouterHook
+    gate: HealthGate
+    monitor: HealthMonitor | None
+    exporter: MetricsExporter | None
+    refresher: Refresher
+    multiproc_dir: str | None = None
+    routes: OperatorRoutes | None = field(default=None, init=False)
+
+    def start(self, app: FastAPI | None = None) -> None:
+        """Serve the exporter, refresh the gauges, probe the backends, mount routes on `app`.
+
+        The monitor needs a running event loop (LiteLLM 1.108.7 loads callbacks inside the app's
+        lifespan start-up, on its loop); without one it is not started and a warning says so.
+        """
+        if self.multiproc_dir is not None:
+            forget_dead_workers(self.multiproc_dir)
+        if self.exporter is not None:
+            self.exporter.start()
+        self.refresher.start()
+        if self.monitor is not None:
+            try:
+                self.monitor.start()
+            except RuntimeError:  # no running loop: imported by a tool, not by a serving proxy
+                logger.warning("agent-router: no event loop; the health monitor is not running")
+        if app is not None:
+            self.routes = OperatorRoutes(self.hook, self.gate, self.monitor)
+            self.routes.mount(app)
+
+    async def stop(self) -> None:
+        if self.routes is not None:
+            self.routes.unmount()
+            self.routes = None
+        if self.monitor is not None:
+            await self.monitor.stop()
+        self.refresher.stop()
+        if self.exporter is not None:
+            self.exporter.stop()
+
+
+def build_bundle(
+    config: RouterConfig,
+    router: RouterLookup,
+    environ: Mapping[str, str],
+    registry: CollectorRegistry | None = None,
+) -> Bundle:
+    """Everything the proxy runs, constructed and wired, nothing started."""
+    metrics = RouterMetrics(config.models, config.intents, registry=registry,
+                            fallback_window=FallbackWindow(config.metrics.fallback_window_seconds))
+    index = DeploymentIndex(router)
+    state = HealthState(config.models, config.health.unhealthy_after, config.health.healthy_after,
+                        on_change=metrics.health)
+    gate = HealthGate(state, config.health, index)
+    hook = AgentRouterHook(
+        config=config, classifier=build_classifier(config), metrics=metrics,
+        deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
+    )
+    monitor = None
+    if config.health.enabled:
+        monitor = HealthMonitor(state, config.health, gate.targets, on_round=gate.publish)
+    multiproc_dir = environ.get(MULTIPROC_ENV) or None
+    return Bundle(
+        hook=hook, gate=gate, monitor=monitor,
+        exporter=_exporter(config, environ, multiproc_dir, registry),
+        refresher=Refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS),
+        multiproc_dir=multiproc_dir,
+    )
+
+
+def _exporter(config: RouterConfig, environ: Mapping[str, str], multiproc_dir: str | None,
+              registry: CollectorRegistry | None) -> MetricsExporter | None:
+    raw_port = environ.get(METRICS_PORT_ENV) or str(config.metrics.port)
+    if not raw_port.isdigit() or int(raw_port) > 65535:
+        raise ConfigError(f"agent-router: {METRICS_PORT_ENV}={raw_port!r} is not a port number")
+    if not config.metrics.exporter or not int(raw_port):
+        return None
+    host = environ.get(METRICS_HOST_ENV) or config.metrics.host
+    return MetricsExporter(host, int(raw_port), registry=registry, multiproc_dir=multiproc_dir)
+
+
+def _aliases(router: RouterView | None) -> Mapping[str, Any]:
+    aliases = router.model_group_alias if router is not None else None
+    return aliases if isinstance(aliases, Mapping) else {}
+
+
+# -- inside a running proxy ------------------------------------------------------------------
+
+
+def config_path(environ: Mapping[str, str]) -> str:
+    """AGENT_ROUTER_CONFIG wins; else the file the proxy itself was started with."""
+    explicit = environ.get(CONFIG_ENV)
+    if explicit:
+        return explicit
+    from litellm.proxy import proxy_server
+
+    path = getattr(proxy_server, "user_config_file_path", None) or environ.get("CONFIG_FILE_PATH")
+    if not path:
+        raise ConfigError(
+            f"agent-router: no config file: start the proxy with --config or set {CONFIG_ENV}"
+        )
+    return str(path)
+
+
+def proxy_router() -> RouterView | None:
+    """The proxy's current `llm_router` (it is replaced when the proxy reloads its config)."""
+    from litellm.proxy import proxy_server
+
+    router: RouterView | None = getattr(proxy_server, "llm_router", None)
+    return router
+
+
+def start_in_proxy(environ: Mapping[str, str] | None = None) -> Bundle:
+    """Build the bundle from the proxy's config and start it on the proxy's app and loop.
+
+    Stopping: the monitor task is cancelled with the proxy's event loop at shutdown (uvicorn's
+    `asyncio.run`), the exporter and refresher threads are daemons that end with the process.
+    """
+    from litellm.proxy.proxy_server import app
+
+    env = os.environ if environ is None else environ
+    config = load_config(config_path(env))
+    bundle = build_bundle(config, proxy_router, env)
+    bundle.start(app)
+    logger.info(
+        "agent-router: %s classifier, %d intents, default model %s",
+        config.classifier, len(config.intents), config.default_model,
+    )
+    return bundle
+
+
+def stop_sync(bundle: Bundle) -> None:
+    """`Bundle.stop` from code that has no event loop running (tools, tests)."""
+    asyncio.run(bundle.stop())

@@ -1,0 +1,109 @@
+"""What the bundle reads from LiteLLM's Router, typed, and the one index over its model list.
+
+`RouterView` names the Router data the bundle uses (LiteLLM 1.108.7's attribute names, which a
+1.108 `Router` satisfies as it is); `router_hooks.compat` adapts newer Routers to it. Nothing else
+in the bundle touches a Router.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+
+class CooldownStore(Protocol):
+    """LiteLLM's CooldownCache: deployment id -> active cooldown ({"timestamp", "cooldown_time", ...})."""
+
+    async def async_get_active_cooldowns(
+        self, model_ids: list[str], parent_otel_span: Any
+    ) -> Sequence[tuple[str, Any]]: ...
+
+
+class HealthStore(Protocol):
+    """LiteLLM's DeploymentHealthCache (its setter is synchronous and may talk to Redis)."""
+
+    def set_deployment_health_states(self, states: dict[str, Any]) -> None: ...
+
+
+class RouterView(Protocol):
+    model_list: Any
+    fallbacks: Any
+    model_group_alias: Any
+    cooldown_cache: CooldownStore | None
+    health_state_cache: HealthStore | None
+    enable_health_check_routing: Any
+
+
+RouterLookup = Callable[[], RouterView | None]
+# (model group, api_base, model id) of one deployment, None where the model list lacks it.
+Deployment = tuple[str | None, str | None, str | None]
+# (model group, name the backend serves) of one deployment.
+ServedName = tuple[str, str]
+
+
+class DeploymentIndex:
+    """The router's model list, parsed once per version of it: deployments, ids per group, names.
+
+    Keyed on the (group, api_base, id, model) of every deployment, so a deployment replaced in place
+    invalidates it; the key costs one pass over the list, the parse it saves several dict builds.
+    """
+
+    def __init__(self, router: RouterLookup) -> None:
+        self._router = router
+        self._key: tuple[Any, ...] | None = None
+        self._deployments: list[Deployment] = []
+        self._ids: dict[str, tuple[str, ...]] = {}
+        self._names: dict[str, ServedName] = {}
+
+    def router(self) -> RouterView | None:
+        return self._router()
+
+    def _refresh(self) -> None:
+        router = self._router()
+        model_list = getattr(router, "model_list", None) if router is not None else None
+        entries = [e for e in model_list or () if isinstance(e, Mapping)]
+        key = tuple(_identity(e) for e in entries)
+        if key == self._key:
+            return
+        deployments: list[Deployment] = []
+        ids: dict[str, list[str]] = {}
+        names: dict[str, ServedName] = {}
+        for (group, api_base, model_id, served) in key:
+            deployments.append((group, api_base, model_id))
+            if group is not None and model_id is not None:
+                ids.setdefault(group, []).append(model_id)
+                if served is not None:
+                    # "openai/Qwen/Qwen2.5-Coder-7B-Instruct" -> the name the backend serves.
+                    provider, _, name = served.partition("/")
+                    names[model_id] = (group, name if provider == "openai" and name else served)
+        self._deployments, self._names = deployments, names
+        self._ids = {g: tuple(i) for g, i in ids.items()}
+        self._key = key
+
+    def deployments(self) -> list[Deployment]:
+        self._refresh()
+        return self._deployments
+
+    def ids_by_group(self) -> dict[str, tuple[str, ...]]:
+        self._refresh()
+        return self._ids
+
+    def served_name(self, model_id: str | None) -> ServedName | None:
+        """(model group, served model name) of the deployment that answered, None if unknown."""
+        if not model_id:
+            return None
+        self._refresh()
+        return self._names.get(model_id)
+
+
+def _identity(entry: Mapping[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
+    params = entry.get("litellm_params")
+    info = entry.get("model_info")
+    params = params if isinstance(params, Mapping) else {}
+    info = info if isinstance(info, Mapping) else {}
+    return (_string(entry.get("model_name")), _string(params.get("api_base")),
+            _string(info.get("id")), _string(params.get("model")))
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

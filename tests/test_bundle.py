@@ -1,0 +1,64 @@
+"""The bundle's lifecycle: building starts nothing; start() binds, probes and mounts; stop() undoes it."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from plugins.config import load_config
+from router_hooks.bundle import build_bundle
+from router_hooks.routes import HEALTH_PATH, INFO_PATH
+from scripts.stack import ROOT, free_port
+from tests.support.fake_router import FakeRouter
+
+CONFIG = load_config(ROOT / "litellm_config.yaml")
+
+
+def _bound(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _paths(app: FastAPI) -> set[str]:
+    return {str(getattr(r, "path", "")) for r in app.router.routes}
+
+
+@pytest.mark.process  # start() binds the exporter's 127.0.0.1 port
+def test_building_is_pure_and_start_stop_own_every_background_piece() -> None:
+    port = free_port()
+    router = FakeRouter()
+    threads_before = set(threading.enumerate())
+    bundle = build_bundle(CONFIG, lambda: router,
+                          {"AGENT_ROUTER_METRICS_PORT": str(port), "AGENT_ROUTER_METRICS_HOST": "127.0.0.1"},
+                          registry=CollectorRegistry())
+    assert set(threading.enumerate()) == threads_before and not _bound(port)
+    assert bundle.monitor is not None and not bundle.monitor.running
+    app = FastAPI()
+
+    async def lifecycle() -> None:
+        bundle.start(app)
+        try:
+            assert bundle.monitor is not None and bundle.monitor.running
+            assert bundle.refresher.running and _bound(port)
+            assert {HEALTH_PATH, INFO_PATH} <= _paths(app)
+            body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            assert "agent_router_requests_total" in body
+        finally:
+            await bundle.stop()
+
+    asyncio.run(lifecycle())
+    assert bundle.monitor is not None and not bundle.monitor.running
+    assert not bundle.refresher.running and not _bound(port)
+    assert not {HEALTH_PATH, INFO_PATH} & _paths(app)
+
+
+def test_port_zero_and_disabled_health_build_no_exporter_and_no_monitor() -> None:
+    config = CONFIG.model_copy(update={"health": CONFIG.health.model_copy(update={"enabled": False})})
+    bundle = build_bundle(config, lambda: None, {"AGENT_ROUTER_METRICS_PORT": "0"}, registry=CollectorRegistry())
+    assert bundle.exporter is None and bundle.monitor is None
