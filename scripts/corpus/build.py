@@ -17,7 +17,7 @@ from pathlib import Path
 from scripts.corpus import benchmarks, chat, lookups, programming, wildchat
 from scripts.corpus.mirror import list_tree
 from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
-from scripts.training_data import Record, read_file, read_jsonl
+from scripts.training_data import NOT_TRAINING, Record, read_file, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20250611
@@ -102,7 +102,19 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
         write(out / f"{name}.jsonl", keep(name, make()))
     write(out / "wildchat_train.jsonl", keep("wildchat_train", [r for r in chats if r.id not in dev_ids]))
     write(out / "hh_rlhf_harmless.jsonl", keep("hh_rlhf_harmless", sorted(hh[HH_DEV:], key=lambda r: r.id)))
+    # Templated turns (one user's Etsy titles, "locate the residential address for ...") recur across
+    # the split: a dev prompt that nearly repeats a training prompt would flatter the figure.
+    trained = OverlapIndex(r.prompt for r in read_all_training(data, out))
+    honest = [r for r in realchat if not trained.matches(r.prompt)]
+    report["realchat_dev"]["dropped_training_overlap"] = len(realchat) - len(honest)
+    write(out / "realchat_dev.jsonl", honest)
     return report
+
+
+def read_all_training(data: Path, corpus: Path) -> list[Record]:
+    """Every training prompt: the hand-written files and the corpus files just written."""
+    written = [r for path in sorted(corpus.glob("*.jsonl")) if path.name not in NOT_TRAINING for r in read_jsonl(path)]
+    return [r for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)] + written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
