@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit bench model clean promtool
+.PHONY: install install-max run test lint unit bench corpus model clean promtool
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -58,6 +58,11 @@ $(VENV_BUILD)/.installed: requirements/build.txt requirements/build-lock.txt
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt torch
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt -r requirements/build.txt
 	touch $@
+
+# data/corpus (public prompts, kept out of git) is rebuilt from the fetched snapshots in $(MIRRORS).
+MIRRORS ?= /work/.mirror
+corpus: install
+	$(BIN)/python -m scripts.corpus.build --mirrors $(MIRRORS)
 
 model: $(VENV_BUILD)/.installed
 	$(VENV_BUILD)/bin/python scripts/build_model.py
