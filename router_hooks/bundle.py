@@ -95,7 +95,7 @@ def build_bundle(
                             fallback_window=FallbackWindow(config.metrics.fallback_window_seconds))
     index = DeploymentIndex(router)
     state = HealthState(config.models, config.health.unhealthy_after, config.health.healthy_after,
-                        on_change=metrics.health)
+                        on_change=metrics.health, probation_seconds=config.health.probation_seconds)
     gate = HealthGate(state, config.health, index)
     hook = AgentRouterHook(
         config=config, classifier=build_classifier(config), metrics=metrics,
@@ -104,7 +104,8 @@ def build_bundle(
     )
     monitor = None
     if config.health.enabled:
-        monitor = HealthMonitor(state, config.health, gate.targets, on_round=gate.publish)
+        monitor = HealthMonitor(state, config.health, gate.targets, on_round=gate.publish,
+                                on_recovered=gate.end_cooldowns)
     multiproc_dir = environ.get(MULTIPROC_ENV) or None
     return Bundle(
         hook=hook, gate=gate, monitor=monitor,
