@@ -87,11 +87,13 @@ class MetricsSettings(_Frozen):
     """The separate Prometheus exporter (`http://host:port/metrics`) and the fallback-rate window.
 
     8001 is the address the original deployment was scraped at; MAX Serve's own metrics default to
-    8001 too, so local MAX processes are moved (`make run` uses 8101-8103).
+    8001 too, so local MAX processes are moved (`make run` uses 8101-8103). The exporter has no
+    authentication, so it binds loopback unless told otherwise (compose sets
+    AGENT_ROUTER_METRICS_HOST=0.0.0.0 inside its private network for Prometheus).
     """
 
     exporter: bool = True
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"
     port: int = Field(default=8001, ge=1, le=65535)
     # agent_router_fallback_rate covers the requests of the last `fallback_window_seconds`.
     fallback_window_seconds: int = Field(default=300, ge=10, le=86400)
