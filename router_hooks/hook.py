@@ -21,6 +21,7 @@ from plugins.errors import ErrorType, error_type
 from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import PromptError, extract_prompt
 from plugins.record import HEADER, RoutingRecord
+from plugins.redact import has_credentials, without_credentials
 from plugins.request_size import SURFACE_FIELDS, measure_request
 from plugins.routing import choose_route, default_route
 from router_hooks.context_gate import ContextGate
@@ -35,6 +36,8 @@ METADATA_KEYS = ("metadata", "litellm_metadata")
 __all__ = ["HEADER", "AgentRouterHook"]
 # Call types that carry chat `messages` (LiteLLM 1.108.7 passes the async names at runtime).
 CHAT_CALL_TYPES = frozenset({"completion", "acompletion"})
+# LiteLLM's own header naming the served api_base (1.108.7 cuts only its query string).
+API_BASE_HEADER = "x-litellm-model-api-base"
 
 # Returns (model group, served model name) for a deployment id, or None when unknown.
 DeploymentLookup = Callable[[str | None], tuple[str, str] | None]
@@ -157,11 +160,18 @@ class AgentRouterHook(CustomLogger):
         litellm_call_info: dict[str, Any] | None = None,
     ) -> dict[str, str] | None:
         try:
+            headers: dict[str, str] = {}
+            call_info = litellm_call_info or {}
+            api_base = call_info.get("api_base")
+            if isinstance(api_base, str) and has_credentials(api_base):
+                # Callback headers override LiteLLM's own (proxy/utils.py, 1.108.7): the client
+                # sees the backend's address, never the credentials in it.
+                headers[API_BASE_HEADER] = without_credentials(api_base)
             record = record_in(data)
-            if record is None:
-                return None
-            served = self._deployments((litellm_call_info or {}).get("model_id"))
-            return {HEADER: record.header(served, self._clock())}
+            if record is not None:
+                served = self._deployments(call_info.get("model_id"))
+                headers[HEADER] = record.header(served, self._clock())
+            return headers or None
         except Exception:
             logger.exception("agent-router: could not build the %s header", HEADER)
             return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,16 +124,18 @@ def launch_proxy(
     extra_env: Mapping[str, str] | None = None,
     workers: int = 1,
     timeout: float = 180,
+    master_key: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Proxy:
     """A ready proxy on a free port; `with launch_proxy(...) as proxy:` stops it on the way out."""
     port = free_port()
-    key = "sk-test-" + secrets.token_hex(12)
+    key = master_key or "sk-test-" + secrets.token_hex(12)
     env = proxy_env(os.environ, key, api_bases(backends))
     # Never the configured 8001: parallel proxies (and MAX Serve's default) would collide there.
     env["AGENT_ROUTER_METRICS_PORT"] = str(free_port())
     env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
     env.update(extra_env or {})
-    process = start_proxy(config, port, env, log_dir, name=name, workers=workers)
+    process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
     try:
         wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
     except BaseException:
