@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from scripts.fault_proxy import FaultProxy
 from scripts.stack import (
     BACKENDS,
     ROOT,
@@ -22,7 +23,6 @@ from scripts.stack import (
     start_proxy,
     wait_http,
 )
-from tests.support.fault_proxy import FaultProxy
 
 # model group in litellm_config.yaml -> index in scripts.stack.BACKENDS
 GROUPS = {"llama": 0, "qwen-coder": 1, "deepseek-r1": 2}
