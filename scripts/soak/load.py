@@ -8,6 +8,7 @@ event); anything else, a transport error or a timeout included, is a client-visi
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class Outcome:
     ok: bool
     routed: bool
     error: str | None = None
+    #: The model group that served (x-routing-metadata's model_id), when routed.
+    model: str | None = None
 
 
 async def send(session: aiohttp.ClientSession, surface: Surface, prompt: str, t0: float,
@@ -44,10 +47,18 @@ async def send(session: aiohttp.ClientSession, surface: Surface, prompt: str, t0
             ok = resp.status == 200 and (good_stream(body) if surface.stream else bool(body))
             error = None if ok else f"{resp.status} {body[:200].decode('utf-8', 'replace')}"
             return Outcome(surface.name, started - t0, time.monotonic() - started, resp.status, ok,
-                           routed, error)
+                           routed, error, served_model(resp.headers.get(HEADER)))
     except (aiohttp.ClientError, TimeoutError) as exc:
         return Outcome(surface.name, started - t0, time.monotonic() - started, 0, False, False,
                        f"{type(exc).__name__}: {exc}"[:200])
+
+
+def served_model(header: str | None) -> str | None:
+    try:
+        model = json.loads(header)["model_id"] if header else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return model if isinstance(model, str) else None
 
 
 def session_for(base_url: str, key: str, concurrency: int) -> aiohttp.ClientSession:

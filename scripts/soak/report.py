@@ -31,6 +31,11 @@ def affected(outcome: Outcome, events: Sequence[FaultEvent], grace: float) -> bo
     return any(outcome.sent <= e.at + grace and outcome.sent + outcome.latency >= e.at for e in events)
 
 
+def returned_after(outcomes: Sequence[Outcome], ready: FaultEvent) -> float | None:
+    served = [o.sent + o.latency for o in outcomes if o.model == ready.group and o.sent >= ready.at]
+    return round(min(served) - ready.at, 2) if served else None
+
+
 def build_report(outcomes: Sequence[Outcome], events: Sequence[FaultEvent], grace: float,
                  start: Resources, end: Resources, counters: Counters, settings: Mapping[str, Any],
                  surfaces: Sequence[str]) -> dict[str, Any]:
@@ -40,6 +45,7 @@ def build_report(outcomes: Sequence[Outcome], events: Sequence[FaultEvent], grac
     wall = max((o.sent + o.latency for o in outcomes), default=0.0)
     by_surface = {name: sum(1 for o in outcomes if o.surface == name) for name in surfaces}
     rss_growth = (end.rss_mb - start.rss_mb) / start.rss_mb if start.rss_mb else 0.0
+    back = {f"after_ready_at_{e.at:.1f}s": returned_after(outcomes, e) for e in events if e.kind == "ready"}
     goals = {
         "no_errors_after_grace": not late,
         "rss_within_10_percent": abs(rss_growth) <= RSS_TOLERANCE,
@@ -58,6 +64,8 @@ def build_report(outcomes: Sequence[Outcome], events: Sequence[FaultEvent], grac
         "latency_p50_ms": round(percentile(latencies, 50) * 1000, 1),
         "latency_p99_ms": round(percentile(latencies, 99) * 1000, 1),
         "faults": [asdict(e) for e in events],
+        # Seconds from a restarted backend answering /health to its first routed answer.
+        "killed_model_serving_again_seconds": back,
         "proxy_start": asdict(start),
         "proxy_end": asdict(end),
         "rss_growth_percent": round(rss_growth * 100, 1),
@@ -76,6 +84,7 @@ def render(report: Mapping[str, Any]) -> str:
         "  faults: " + "; ".join(f"{f['kind']} {f['group']} @{f['at']:.1f}s" for f in report["faults"]),
         f"  client errors: {report['errors']} in all, {report['errors_after_grace']} sent more than "
         f"{report['settings']['grace_seconds']:.0f}s after a fault (goal 0)",
+        f"  the killed model served again (s after ready): {report['killed_model_serving_again_seconds']}",
         f"  latency: p50 {report['latency_p50_ms']} ms, p99 {report['latency_p99_ms']} ms",
         f"  proxy RSS {start['rss_mb']} -> {end['rss_mb']} MiB ({report['rss_growth_percent']:+}%), "
         f"fds {start['fds']} -> {end['fds']}",
