@@ -10,27 +10,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.cluster import Backend, Proxy, launch_proxy
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
 CODE = "Write a Python function that reverses a linked list, and fix this bug: ```def f(x): return x[::-1```"
 RECOVERY_BOUND_SECONDS = 10.0
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str, pause: float = 0.1) -> float:
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"not {what} after {timeout:.0f}s")
-        time.sleep(pause)
-    return time.monotonic() - started
 
 
 def qwen_health(proxy: Proxy) -> dict[str, Any]:
@@ -51,8 +43,8 @@ def shipped_proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy
         backend.fault.mode = "pass"
         backend.ensure_running()
     with launch_proxy(backends, log_dir, name="litellm-recovery") as running:
-        wait_for(lambda: running.client.get("/router/info").json()["health_monitor"]["rounds"] > 0,
-                 30, "probed once")
+        eventually(lambda: running.client.get("/router/info").json()["health_monitor"]["rounds"],
+                   30, "probed once")
         yield running
 
 
@@ -68,14 +60,15 @@ def test_a_restarted_model_serves_again_within_10s_of_being_ready(
         for _ in range(3):
             assert served_by(proxy) == "llama"
             assert proxy.chat(CODE, model="qwen-coder").status_code == 200
-        wait_for(lambda: qwen_health(proxy)["status"] == "unhealthy", 40, "unhealthy")
+        eventually(lambda: qwen_health(proxy)["status"], 40, "unhealthy", until=lambda s: s == "unhealthy")
         cooled_at_restart = bool(qwen_health(proxy)["cooldown"]["active"])
         assert cooled_at_restart, "LiteLLM did not cool qwen-coder down: the test would not cover it"
 
         qwen.start()
         qwen.wait()  # returns as soon as MAX Serve's own /health answers 200
         ready = time.monotonic()
-        wait_for(lambda: served_by(proxy) == "qwen-coder", 30, "served by qwen-coder", pause=0.25)
+        eventually(lambda: served_by(proxy), 30, "served by qwen-coder",
+                   until=lambda model: model == "qwen-coder", interval=0.25)
         recovery = time.monotonic() - ready
         health = qwen_health(proxy)
         figures = {"recovery_after_ready_seconds": round(recovery, 2),

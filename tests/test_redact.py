@@ -58,6 +58,7 @@ def test_redacting_registry_rewrites_only_label_values_with_credentials() -> Non
     assert "s3cr3t" in generate_latest(source).decode()
 
 
+@pytest.mark.process  # binds a 127.0.0.1 port
 def test_the_exporter_serves_no_credentials() -> None:
     import urllib.request
 
