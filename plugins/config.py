@@ -120,7 +120,7 @@ class HealthSettings(_Frozen):
     # `recovery_max_interval_seconds + (healthy_after - 1) * recovery_interval_seconds` of being ready.
     recovery_interval_seconds: float = Field(default=1.0, gt=0.0, le=3600.0)
     # One that stays dead is probed with a doubling back-off, capped here (a refused connection is cheap).
-    recovery_max_interval_seconds: float = Field(default=4.0, gt=0.0, le=3600.0)
+    recovery_max_interval_seconds: float = Field(default=3.0, gt=0.0, le=3600.0)
     # After recovering, the first failure within this window marks the model unhealthy again at once.
     probation_seconds: float = Field(default=30.0, ge=0.0, le=86400.0)
     # MAX Serve answers `GET /health` at the server root (beside /v1); vLLM does the same.

@@ -44,10 +44,10 @@ def make_state() -> HealthState:
         (ModelHealth(), False, 30.0),  # steady
         (ModelHealth(consecutive_failures=1), False, 1.0),  # suspect: re-check at once
         (ModelHealth(status="unhealthy", consecutive_failures=2), False, 2.0),
-        (ModelHealth(status="unhealthy", consecutive_failures=3), False, 4.0),
-        (ModelHealth(status="unhealthy", consecutive_failures=40), False, 4.0),  # capped
+        (ModelHealth(status="unhealthy", consecutive_failures=3), False, 3.0),  # capped (not 4)
+        (ModelHealth(status="unhealthy", consecutive_failures=40), False, 3.0),
         (ModelHealth(status="unhealthy", consecutive_successes=1), False, 1.0),  # confirming
-        (ModelHealth(consecutive_successes=5), True, 4.0),  # on probation
+        (ModelHealth(consecutive_successes=5), True, 3.0),  # on probation
         (None, False, 30.0),  # untracked (the virtual model)
     ],
 )
