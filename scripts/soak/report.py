@@ -80,7 +80,7 @@ def render(report: Mapping[str, Any]) -> str:
     lines = [
         f"soak: {report['requests']} requests over {report['settings']['duration_seconds']:.0f}s at "
         f"concurrency {report['settings']['concurrency']} ({report['throughput_rps']} req/s), "
-        f"surfaces {', '.join(report['surfaces'])}",
+        f"surfaces {', '.join(report['surfaces'])} (skipped: {report.get('surfaces_skipped') or 'none'})",
         "  faults: " + "; ".join(f"{f['kind']} {f['group']} @{f['at']:.1f}s" for f in report["faults"]),
         f"  client errors: {report['errors']} in all, {report['errors_after_grace']} sent more than "
         f"{report['settings']['grace_seconds']:.0f}s after a fault (goal 0)",

@@ -101,6 +101,8 @@ async def settle(target: Target, start: Resources, clients: Mapping[str, int],
 async def soak(target: Target, backends: Mapping[str, Backend], settings: SoakSettings) -> dict[str, Any]:
     surfaces, outcomes = await preflight(target, settings.surfaces)
     routed = {o.surface for o in outcomes if o.routed}
+    # The optional surfaces the preflight left out, with the status they answered.
+    skipped = {o.surface: o.status for o in outcomes if o.surface not in {s.name for s in surfaces}}
     outcomes += await run_load(target.base_url, target.key, surfaces, settings.concurrency,
                                settings.warmup_seconds)
     start = resources(target.pid)
@@ -117,8 +119,10 @@ async def soak(target: Target, backends: Mapping[str, Backend], settings: SoakSe
     outcomes += loaded
     clients = client_requests(outcomes, routed)
     end, exported = await settle(target, start, clients, settings.settle_seconds)
-    return build_report(loaded, events, settings.grace_seconds, start, end,
-                        Counters(exported, clients), vars(settings), [s.name for s in surfaces])
+    report = build_report(loaded, events, settings.grace_seconds, start, end,
+                          Counters(exported, clients), vars(settings), [s.name for s in surfaces])
+    report["surfaces_skipped"] = skipped
+    return report
 
 
 def parse_args(argv: Sequence[str]) -> tuple[SoakSettings, Path]:
