@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit bench corpus model clean promtool
+.PHONY: install install-max run test lint unit bench soak corpus model clean promtool
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -49,6 +49,12 @@ test: install install-max promtool lint
 # Loopback benchmark against an instant stub backend (no MAX Serve needed); writes bench/results.json.
 bench: install
 	$(BIN)/python -m scripts.bench
+
+# Bounded load (5 min at concurrency 16) through the proxy against real MAX echo backends while one
+# backend is SIGKILLed and restarted twice and another answers 500; report in .run/soak/report.json.
+# SOAK_ARGS passes options, e.g. SOAK_ARGS="--duration 60 --surfaces chat,chat-stream".
+soak: install install-max
+	$(BIN)/python -m scripts.soak $(SOAK_ARGS)
 
 # The learned classifier's artifact (plugins/models/intent-v1), offline and deterministic; torch,
 # model2vec and scikit-learn live only in this build environment, never in the proxy's.

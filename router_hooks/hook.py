@@ -23,6 +23,7 @@ from plugins.errors import ErrorType, error_type
 from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
+from plugins.redact import has_credentials, without_credentials
 from plugins.request_size import SURFACE_FIELDS, measure_request
 from plugins.routing import Route, choose_route, default_route
 from plugins.surfaces import Surface, read, surface_of, validate
@@ -46,6 +47,8 @@ SURFACE_METADATA: dict[Surface, str] = {
 # The `classifier` of a record that was not classified but continues a stored response.
 CONTINUATION = "previous_response"
 __all__ = ["HEADER", "AgentRouterHook"]
+# LiteLLM's own header naming the served api_base (1.108.7 cuts only its query string).
+API_BASE_HEADER = "x-litellm-model-api-base"
 
 # Returns (model group, served model name) for a deployment id, or None when unknown.
 DeploymentLookup = Callable[[str | None], tuple[str, str] | None]
@@ -213,11 +216,18 @@ class AgentRouterHook(CustomLogger):
         litellm_call_info: dict[str, Any] | None = None,
     ) -> dict[str, str] | None:
         try:
+            headers: dict[str, str] = {}
+            call_info = litellm_call_info or {}
+            api_base = call_info.get("api_base")
+            if isinstance(api_base, str) and has_credentials(api_base):
+                # Callback headers override LiteLLM's own (proxy/utils.py, 1.108.7): the client
+                # sees the backend's address, never the credentials in it.
+                headers[API_BASE_HEADER] = without_credentials(api_base)
             record = record_in(data)
-            if record is None:
-                return None
-            served = self._deployments(_served_id(litellm_call_info or {}, data))
-            return {HEADER: record.header(served, self._clock())}
+            if record is not None:
+                served = self._deployments(_served_id(call_info, data))
+                headers[HEADER] = record.header(served, self._clock())
+            return headers or None
         except Exception:
             logger.exception("agent-router: could not build the %s header", HEADER)
             return None
