@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit bench model clean promtool compat compat-env
+.PHONY: install install-max run test lint unit bench soak corpus model clean promtool compat compat-env
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -77,6 +77,12 @@ compat: compat-env install-max
 bench: install compat-env
 	$(BIN)/python -m scripts.bench
 
+# Bounded load (5 min at concurrency 16) through the proxy against real MAX echo backends while one
+# backend is SIGKILLed and restarted twice and another answers 500; report in .run/soak/report.json.
+# SOAK_ARGS passes options, e.g. SOAK_ARGS="--duration 60 --surfaces chat,chat-stream".
+soak: install install-max
+	$(BIN)/python -m scripts.soak $(SOAK_ARGS)
+
 # The learned classifier's artifact (plugins/models/intent-v1), offline and deterministic; torch,
 # model2vec and scikit-learn live only in this build environment, never in the proxy's.
 VENV_BUILD := .venv-build
@@ -85,6 +91,11 @@ $(VENV_BUILD)/.installed: requirements/build.txt requirements/build-lock.txt
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt torch
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt -r requirements/build.txt
 	touch $@
+
+# data/corpus (public prompts, kept out of git) is rebuilt from the fetched snapshots in $(MIRRORS).
+MIRRORS ?= /work/.mirror
+corpus: install
+	$(BIN)/python -m scripts.corpus.build --mirrors $(MIRRORS)
 
 model: $(VENV_BUILD)/.installed
 	$(VENV_BUILD)/bin/python scripts/build_model.py

@@ -4,7 +4,9 @@
     agent-router eval --data FILE [--config FILE] [--classifier KIND] [--repeat N] [--json]
 
 Each input line has `id` and either `prompt` (a string) or `messages` (OpenAI chat messages); `eval`
-also needs `label`. The classifier is the one the config selects unless `--classifier` overrides it.
+also needs `label`, and an optional `source` (`dataset:subset`, FORMAT.md) adds per-source figures. `eval`
+also prints the calibration table: how often decisions in each confidence band are right. The classifier
+is the one the config selects unless `--classifier` overrides it.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from plugins.classify.breakdown import Band, calibration, per_source
 from plugins.classify.build import build_classifier
 from plugins.classify.decision import Classifier
 from plugins.classify.evaluation import Report, percentile, score
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.prompt import Prompt, PromptError, extract_prompt
+from plugins.prompt import Prompt, PromptError
+from plugins.surfaces.chat import read_messages as extract_prompt
 
 DEFAULT_CONFIG = "litellm_config.yaml"
 
@@ -70,11 +74,15 @@ def classify_stream(classifier: Classifier, lines: TextIO, out: TextIO) -> int:
 
 
 def evaluate(
-    classifier: Classifier, rows: Sequence[dict[str, Any]], labels: Sequence[str], repeat: int
+    classifier: Classifier, rows: Sequence[dict[str, Any]], labels: Sequence[str], repeat: int,
+    thresholds: tuple[float, float] = (0.7, 0.4), subsets: bool = False,
 ) -> dict[str, Any]:
+    """Scores, per-source scores, the calibration bands (`thresholds` = high, medium) and latencies."""
     prompts = [prompt_of(r) for r in rows]
     truth = [str(r["label"]) for r in rows]
+    sources = [str(r.get("source", "")) for r in rows]
     predicted: list[str] = []
+    confidences: list[float] = []
     latencies: list[float] = []
     cpu: list[float] = []
     for prompt in prompts:
@@ -85,8 +93,36 @@ def evaluate(
             cpu.append(time.thread_time() - started_cpu)
             latencies.append(time.perf_counter() - started)
         predicted.append(decision.intent)
+        confidences.append(decision.confidence)
     report = score(truth, predicted, labels)
-    return {"report": report, "latencies": latencies, "cpu": cpu, "predicted": predicted}
+    correct = [p == t for p, t in zip(predicted, truth, strict=True)]
+    return {
+        "report": report, "latencies": latencies, "cpu": cpu, "predicted": predicted,
+        "by_source": per_source(truth, predicted, sources, labels, subsets) if any(sources) else {},
+        "calibration": calibration(confidences, correct, *thresholds),
+    }
+
+
+def render_breakdown(by_source: dict[str, Report], bands: Sequence[Band], out: TextIO) -> None:
+    if by_source:
+        out.write(f"\n{'source':<40}{'n':>6}{'accuracy':>10}{'macro-F1':>10}\n")
+        for source, r in by_source.items():
+            n = sum(c.support for c in r.per_class.values())
+            out.write(f"{source:<40}{n:>6}{r.accuracy:>10.4f}{r.macro_f1:>10.4f}\n")
+    out.write(f"\n{'calibration':<12}{'range':>14}{'n':>7}{'mean conf':>11}{'accuracy':>10}\n")
+    for b in bands:
+        out.write(f"{b.name:<12}{f'[{b.lower:.2f}, {b.upper:.2f})':>14}{b.count:>7}"
+                  f"{b.mean_confidence:>11.4f}{b.accuracy:>10.4f}\n")
+
+
+def breakdown_json(by_source: dict[str, Report], bands: Sequence[Band]) -> dict[str, Any]:
+    return {
+        "by_source": {s: {"n": sum(c.support for c in r.per_class.values()), "accuracy": round(r.accuracy, 4),
+                          "macro_f1": round(r.macro_f1, 4)} for s, r in by_source.items()},
+        "calibration": [{"band": b.name, "lower": b.lower, "upper": b.upper, "n": b.count,
+                         "mean_confidence": round(b.mean_confidence, 4), "accuracy": round(b.accuracy, 4)}
+                        for b in bands],
+    }
 
 
 def render(
@@ -140,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--data", required=True, type=Path, help="JSON Lines with id, prompt|messages, label")
             cmd.add_argument("--repeat", type=int, default=1, help="classify each prompt N times (latency)")
             cmd.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+            cmd.add_argument("--subsets", action="store_true", help="per `dataset:subset`, not per dataset")
     return top
 
 
@@ -152,17 +189,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "classify":
         return 1 if classify_stream(classifier, sys.stdin, sys.stdout) else 0
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # "\n" only: str.splitlines() also breaks at U+2028 and the like, which JSON strings may hold raw.
+    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").split("\n") if line.strip()]
     try:
-        result = evaluate(classifier, rows, tuple(config.intents), max(args.repeat, 1))
+        thresholds = (config.thresholds.high, config.thresholds.medium)
+        result = evaluate(classifier, rows, tuple(config.intents), max(args.repeat, 1), thresholds, args.subsets)
     except (PromptError, KeyError, ValueError) as exc:
         sys.stderr.write(f"agent-router: {args.data}: {exc}\n")
         return 2
     if args.json:
         figures = as_json(result["report"], result["latencies"], result["cpu"], classifier.kind, load_seconds)
+        figures |= breakdown_json(result["by_source"], result["calibration"])
         sys.stdout.write(json.dumps(figures) + "\n")
     else:
         render(result["report"], result["latencies"], result["cpu"], classifier.kind, load_seconds, sys.stdout)
+        render_breakdown(result["by_source"], result["calibration"], sys.stdout)
     return 0
 
 

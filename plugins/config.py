@@ -87,11 +87,13 @@ class MetricsSettings(_Frozen):
     """The separate Prometheus exporter (`http://host:port/metrics`) and the fallback-rate window.
 
     8001 is the address the original deployment was scraped at; MAX Serve's own metrics default to
-    8001 too, so local MAX processes are moved (`make run` uses 8101-8103).
+    8001 too, so local MAX processes are moved (`make run` uses 8101-8103). The exporter has no
+    authentication, so it binds loopback unless told otherwise (compose sets
+    AGENT_ROUTER_METRICS_HOST=0.0.0.0 inside its private network for Prometheus).
     """
 
     exporter: bool = True
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"
     port: int = Field(default=8001, ge=1, le=65535)
     # agent_router_fallback_rate covers the requests of the last `fallback_window_seconds`.
     fallback_window_seconds: int = Field(default=300, ge=10, le=86400)
@@ -100,8 +102,10 @@ class MetricsSettings(_Frozen):
 class HealthSettings(_Frozen):
     """The health monitor: a cheap `GET <api_base root><path>` per deployment, not a generation.
 
-    Detection takes at most about `interval_seconds * unhealthy_after + timeout_seconds`;
-    real request failures (connection errors, timeouts, 5xx) count too, so it is often faster.
+    Detection takes at most about `interval_seconds + (unhealthy_after - 1) *
+    recovery_interval_seconds + timeout_seconds`: after a first failure the model is probed at the
+    recovery pace. Real request failures (connection errors, timeouts, 5xx) count too, so it is
+    often faster.
     """
 
     enabled: bool = True
@@ -111,8 +115,22 @@ class HealthSettings(_Frozen):
     # One lost probe is noise; two in a row is a pattern.
     unhealthy_after: int = Field(default=2, ge=1, le=100)
     healthy_after: int = Field(default=2, ge=1, le=100)
+    # A model that is failing (or recovering) is probed this often, not every `interval_seconds`:
+    # a restarted model gets its traffic back within about
+    # `recovery_max_interval_seconds + (healthy_after - 1) * recovery_interval_seconds` of being ready.
+    recovery_interval_seconds: float = Field(default=1.0, gt=0.0, le=3600.0)
+    # One that stays dead is probed with a doubling back-off, capped here (a refused connection is cheap).
+    recovery_max_interval_seconds: float = Field(default=3.0, gt=0.0, le=3600.0)
+    # After recovering, the first failure within this window marks the model unhealthy again at once.
+    probation_seconds: float = Field(default=30.0, ge=0.0, le=86400.0)
     # MAX Serve answers `GET /health` at the server root (beside /v1); vLLM does the same.
     path: str = "/health"
+
+    @model_validator(mode="after")
+    def _back_off_ordered(self) -> HealthSettings:
+        if self.recovery_max_interval_seconds < self.recovery_interval_seconds:
+            raise ValueError("recovery_max_interval_seconds must be >= recovery_interval_seconds")
+        return self
 
     @field_validator("path")
     @classmethod

@@ -29,6 +29,7 @@ from router_hooks.compat import router_view, warn_if_untested
 from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
+from router_hooks.metrics_mount import redact_when_mounted
 from router_hooks.router_view import DeploymentIndex, RouterLookup, RouterView
 from router_hooks.routes import OperatorRoutes
 
@@ -53,6 +54,7 @@ class Bundle:
     refresher: Refresher
     multiproc_dir: str | None = None
     routes: OperatorRoutes | None = field(default=None, init=False)
+    metrics_mount: asyncio.Task[bool] | None = field(default=None, init=False)
 
     def start(self, app: FastAPI | None = None) -> None:
         """Serve the exporter, refresh the gauges, probe the backends, mount routes on `app`.
@@ -73,8 +75,21 @@ class Bundle:
         if app is not None:
             self.routes = OperatorRoutes(self.hook, self.gate, self.monitor)
             self.routes.mount(app)
+            self._redact_metrics(app)
+
+    def _redact_metrics(self, app: FastAPI) -> None:
+        """LiteLLM mounts its /metrics after the bundle starts: swap it in once it is there."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self.metrics_mount = loop.create_task(redact_when_mounted(app, self.multiproc_dir),
+                                              name="agent-router-metrics-mount")
 
     async def stop(self) -> None:
+        if self.metrics_mount is not None:
+            self.metrics_mount.cancel()
+            self.metrics_mount = None
         if self.routes is not None:
             self.routes.unmount()
             self.routes = None
@@ -96,7 +111,7 @@ def build_bundle(
                             fallback_window=FallbackWindow(config.metrics.fallback_window_seconds))
     index = DeploymentIndex(router)
     state = HealthState(config.models, config.health.unhealthy_after, config.health.healthy_after,
-                        on_change=metrics.health)
+                        on_change=metrics.health, probation_seconds=config.health.probation_seconds)
     gate = HealthGate(state, config.health, index)
     hook = AgentRouterHook(
         config=config, classifier=build_classifier(config), metrics=metrics,
@@ -105,7 +120,8 @@ def build_bundle(
     )
     monitor = None
     if config.health.enabled:
-        monitor = HealthMonitor(state, config.health, gate.targets, on_round=gate.publish)
+        monitor = HealthMonitor(state, config.health, gate.targets, on_round=gate.publish,
+                                on_recovered=gate.end_cooldowns)
     multiproc_dir = environ.get(MULTIPROC_ENV) or None
     return Bundle(
         hook=hook, gate=gate, monitor=monitor,

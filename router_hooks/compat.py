@@ -66,6 +66,10 @@ class CachedCooldowns:
         self._answers[key] = (now + min(self._ttl, self._until_first_end(answer)), answer)
         return answer
 
+    def forget(self) -> None:
+        """Drop every reused answer (a cooldown was just ended)."""
+        self._answers.clear()
+
     def _until_first_end(self, answer: list[tuple[str, Any]]) -> float:
         wall = self._wall_clock()
         ends = []
@@ -126,6 +130,23 @@ class EntryPointView:
 
     def get_deployment(self, model_id: str) -> Any:
         return self._registry().deployment(model_id)
+
+
+async def end_cooldown(store: Any, model_id: str) -> None:
+    """End LiteLLM's cooldown of one deployment now, wherever the running version keeps it.
+
+    1.108 and 1.109 keep each entry under `get_cooldown_cache_key(id)` in a DualCache
+    (`cooldown_store`: memory, and Redis when configured), deleted in both. 1.110's native store
+    has no delete but `evict_local(id)` (memory): a copy in Redis runs out at its own end.
+    """
+    if isinstance(store, CachedCooldowns):
+        store.forget()
+        store = store.store
+    key = getattr(store, "get_cooldown_cache_key", None)
+    if callable(key):
+        await store.cooldown_store.async_delete_cache(key(model_id))
+    else:
+        store.cooldown_store.evict_local(model_id)
 
 
 def has_entry_points(router: Any) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from plugins.config import HealthSettings
@@ -26,10 +26,10 @@ from plugins.errors import BACKEND_ERRORS, ErrorType
 from plugins.health.monitor import Outcome, health_url
 from plugins.health.state import HealthState
 from plugins.routing import fallback_chains, first_available
+from router_hooks.compat import end_cooldown
 from router_hooks.router_view import DeploymentIndex
 
 logger = logging.getLogger(__name__)
-
 
 
 class HealthGate:
@@ -79,6 +79,30 @@ class HealthGate:
             if ids and all(i in active for i in ids):
                 cooled[group] = max(_remaining(active[i], now) for i in ids)
         return cooled
+
+    async def end_cooldowns(self, models: Sequence[str]) -> None:
+        """The monitor saw `models` recover: end LiteLLM's cooldown of their deployments now.
+
+        Without this, a model restarted within `router_settings.cooldown_time` (30 s) of its last
+        failure would wait that long for traffic although it answers again. Only recoveries call
+        it, never a steady healthy probe: a backend whose `/health` answers while its completions
+        fail keeps the cooldowns LiteLLM gives it. With Redis the entry is deleted there too, so
+        every replica stops skipping the model once its in-memory copy is re-read (LiteLLM 1.108.7
+        keeps such a copy for at most the entry's remaining time, cooldown_cache.py); replicas
+        whose own monitors see the recovery delete their copies at once. LiteLLM's allowed-fails
+        counter is left alone, so a model failing again right away is cooled down again at once.
+        """
+        router = self.index.router()
+        cache = router.cooldown_cache if router is not None else None
+        if cache is None:
+            return
+        groups = self.index.ids_by_group()
+        ids = [i for model in models for i in groups.get(model, ())]
+        for model_id in ids:
+            await end_cooldown(cache, model_id)  # per LiteLLM version: router_hooks.compat
+        if ids:
+            logger.info("agent-router: %s recovered; ended LiteLLM's cooldown of %d deployment(s)",
+                        ", ".join(models), len(ids))
 
     async def publish(self, outcomes: Mapping[str, Outcome]) -> None:
         """Probe results -> LiteLLM's per-deployment health state, when the router uses it."""

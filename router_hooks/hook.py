@@ -13,16 +13,21 @@ from typing import Any
 
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
+from litellm.proxy._types import ProxyException
+from litellm.proxy.hooks.responses_id_security import decrypted_response_id
 
 from plugins.classify.decision import Classifier
 from plugins.config import RouterConfig
 from plugins.context_window import Fit
 from plugins.errors import ErrorType, error_type
 from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
-from plugins.prompt import PromptError, extract_prompt
+from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
+from plugins.redact import has_credentials, without_credentials
 from plugins.request_size import SURFACE_FIELDS, measure_request
-from plugins.routing import choose_route, default_route
+from plugins.routing import Route, choose_route, default_route
+from plugins.surfaces import Surface, read, surface_of, validate
+from plugins.surfaces.responses import continued_deployment
 from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 
@@ -32,9 +37,18 @@ logger = logging.getLogger(__name__)
 # the routes where LiteLLM keeps request metadata there).
 META_KEY = "agent_router"
 METADATA_KEYS = ("metadata", "litellm_metadata")
+# Where LiteLLM 1.108.7 keeps request metadata per surface (proxy/litellm_pre_call_utils.py,
+# LITELLM_METADATA_ROUTES): on /v1/responses and /v1/messages `metadata` is the client's own API
+# parameter (forwarded to the provider), and only `litellm_metadata` reaches the callbacks.
+SURFACE_METADATA: dict[Surface, str] = {
+    "chat": "metadata", "completions": "metadata",
+    "responses": "litellm_metadata", "messages": "litellm_metadata",
+}
+# The `classifier` of a record that was not classified but continues a stored response.
+CONTINUATION = "previous_response"
 __all__ = ["HEADER", "AgentRouterHook"]
-# Call types that carry chat `messages` (LiteLLM 1.108.7 passes the async names at runtime).
-CHAT_CALL_TYPES = frozenset({"completion", "acompletion"})
+# LiteLLM's own header naming the served api_base (1.108.7 cuts only its query string).
+API_BASE_HEADER = "x-litellm-model-api-base"
 
 # Returns (model group, served model name) for a deployment id, or None when unknown.
 DeploymentLookup = Callable[[str | None], tuple[str, str] | None]
@@ -65,7 +79,8 @@ class AgentRouterHook(CustomLogger):
 
     # -- routing ---------------------------------------------------------------------------
 
-    def _is_virtual(self, model: Any) -> bool:
+    def is_routed(self, model: Any) -> bool:
+        """`model` is the virtual model or an alias of it: the hook classifies the request."""
         if model == self.config.virtual_model:
             return True
         if not isinstance(model, str):
@@ -78,36 +93,58 @@ class AgentRouterHook(CustomLogger):
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> dict[str, Any]:
-        if str(call_type) not in CHAT_CALL_TYPES or not self._is_virtual(data.get("model")):
+        surface = surface_of(call_type)
+        if surface is None or not self.is_routed(data.get("model")):
             return data
+        prompt: Prompt | None = None
+        continued: RoutingRecord | None = None
         try:
-            prompt = extract_prompt(data.get("messages"))
+            validate(surface, data)
+            prompt = read(surface, data)
+            continued = await self._continuation(surface, data, prompt)
         except PromptError as exc:
-            # Bad input, not a plugin failure: a clear 400 instead of a silent misroute.
-            raise invalid_request(f"agent-router: {exc}", "messages", str(call_type)) from exc
+            # Bad input, not a plugin failure: a clear 400 before any backend is called (LiteLLM
+            # renders a ProxyException OpenAI-style, and Anthropic-style on /v1/messages).
+            raise bad_request(exc, surface) from exc
+        except Exception:
+            # A bug in a reader must not fail the request: route() fails open for prompt=None.
+            logger.exception("agent-router: reading the %s request failed", surface)
+        record = continued or await self.route(prompt, request=data, call_type=str(call_type))
+        data["model"] = record.routed_model
+        key = SURFACE_METADATA[surface]
+        metadata = data.get(key)
+        if not isinstance(metadata, dict):
+            metadata = data[key] = {}
+        metadata[META_KEY] = record
+        logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
+                     record.intent, record.confidence)
+        return data
+
+    async def route(self, prompt: Prompt | None, count: bool = True,
+                    request: Mapping[str, Any] | None = None, call_type: str = "acompletion") -> RoutingRecord:
+        """Classify `prompt` and pick its model, input window and health included; `count=False`
+        records no metric (the operator's /router/classify asks without sending a request).
+        `prompt=None` (the request could not be read) fails open like a classifier failure: the
+        default model. `request` is the whole body, measured against the models' input windows."""
         started = self._clock()
         try:
+            if prompt is None:
+                raise RuntimeError("no prompt: the request could not be read")
             decision = self.classifier.classify(prompt)
             route = choose_route(decision, self.config)
-            self.metrics.classified(route.intent, route.level, self._clock() - started)
+            if count:
+                self.metrics.classified(route.intent, route.level, self._clock() - started)
             record = RoutingRecord.of(route, decision, self.classifier.kind, started)
         except Exception:
             logger.exception("agent-router: classification failed; routing to the default model")
-            self.metrics.error(self.config.default_model, "classifier")
+            if count:
+                self.metrics.error(self.config.default_model, "classifier")
             record = RoutingRecord.of(default_route(self.config), None, self.classifier.kind, started)
-        record, fitting = self._fit_window(record, data, str(call_type))
-        record = record.rerouted(await self._available(record.routed_model, fitting), "health")
-        data["model"] = record.routed_model
-        metadata = data.get("metadata")
-        if not isinstance(metadata, dict):
-            metadata = data["metadata"] = {}
-        metadata[META_KEY] = record
-        logger.debug("agent-router: routed to %s (%s, %.2f)", record.routed_model, record.intent,
-                     record.confidence)
-        return data
+        record, fitting = self._fit_window(record, request, call_type)
+        return record.rerouted(await self._available(record.routed_model, fitting), "health")
 
     def _fit_window(
-        self, record: RoutingRecord, data: Mapping[str, Any], call_type: str
+        self, record: RoutingRecord, data: Mapping[str, Any] | None, call_type: str
     ) -> tuple[RoutingRecord, Callable[[str], bool] | None]:
         """The record sent to the first model of its chain whose input window takes the whole
         request, and a predicate keeping later reroutes (health) to models that fit."""
@@ -116,13 +153,13 @@ class AgentRouterHook(CustomLogger):
             return record, None
         if fit.model is None:
             # No model of the chain can take the prompt: refuse before any backend is called.
-            raise invalid_request(fit.message(), _prompt_field(call_type), call_type,
+            raise invalid_request(fit.message(), _prompt_field(call_type), surface_of(call_type),
                                   code="context_length_exceeded")
         return record.rerouted(fit.model, "context_window"), self.context.fitter(fit.tokens)
 
-    def _fit(self, model: str, data: Mapping[str, Any], call_type: str) -> Fit | None:
+    def _fit(self, model: str, data: Mapping[str, Any] | None, call_type: str) -> Fit | None:
         """Where the request fits by its whole text (None: not measured, or measuring failed)."""
-        if self.context is None:
+        if self.context is None or data is None:
             return None
         try:
             size = measure_request(data, call_type)
@@ -131,6 +168,28 @@ class AgentRouterHook(CustomLogger):
             logger.exception("agent-router: context-window check failed; keeping %s", model)
             self.metrics.error(model, "other")
             return None
+
+    async def _continuation(self, surface: Surface, data: Mapping[str, Any],
+                            prompt: Prompt) -> RoutingRecord | None:
+        """A Responses request continuing a stored response with no user-typed text (an agent loop
+        sending tool results by `previous_response_id`) stays on the model that answered before."""
+        if surface != "responses" or prompt.typed:
+            return None
+        previous = data.get("previous_response_id")
+        if not isinstance(previous, str) or not previous:
+            return None
+        # The id the client holds is encrypted by LiteLLM's responses_id_security hook, which runs
+        # after this hook (seen in 1.108.7); an id already in LiteLLM's plain form is read as is.
+        deployment = continued_deployment(previous) or continued_deployment(decrypted_response_id(previous))
+        served = self._deployments(deployment)
+        if served is None or served[0] not in self.config.models:
+            return None
+        model = served[0]
+        intent = next((name for name, i in self.config.intents.items() if i.model == model),
+                      self.config.default_intent)
+        route = Route(model, intent, 1.0, "high", False)
+        record = RoutingRecord.of(route, None, CONTINUATION, self._clock())
+        return record.rerouted(await self._available(model), "health")
 
     async def _available(self, model: str, fits: Callable[[str], bool] | None = None) -> str:
         """`model`, or the first available (and fitting) model of its chain when it is unhealthy."""
@@ -157,11 +216,18 @@ class AgentRouterHook(CustomLogger):
         litellm_call_info: dict[str, Any] | None = None,
     ) -> dict[str, str] | None:
         try:
+            headers: dict[str, str] = {}
+            call_info = litellm_call_info or {}
+            api_base = call_info.get("api_base")
+            if isinstance(api_base, str) and has_credentials(api_base):
+                # Callback headers override LiteLLM's own (proxy/utils.py, 1.108.7): the client
+                # sees the backend's address, never the credentials in it.
+                headers[API_BASE_HEADER] = without_credentials(api_base)
             record = record_in(data)
-            if record is None:
-                return None
-            served = self._deployments((litellm_call_info or {}).get("model_id"))
-            return {HEADER: record.header(served, self._clock())}
+            if record is not None:
+                served = self._deployments(_served_id(call_info, data))
+                headers[HEADER] = record.header(served, self._clock())
+            return headers or None
         except Exception:
             logger.exception("agent-router: could not build the %s header", HEADER)
             return None
@@ -196,8 +262,7 @@ class AgentRouterHook(CustomLogger):
         # async_log_failure_event is not used: LiteLLM 1.108.7 fires it once per client request
         # (has_logged_async_failure), so failures of fallback targets were never counted.
         try:
-            metadata = request_data.get("metadata")
-            model = metadata.get("model_group") if isinstance(metadata, Mapping) else None
+            model = _attempted_group(request_data, call_type)
             if model in self.metrics.models:
                 kind = error_type(exception)
                 self.metrics.error(model, kind)
@@ -236,23 +301,6 @@ class AgentRouterHook(CustomLogger):
             "message": message, "type": "service_unavailable", "param": None, "code": "503"}})
 
 
-def invalid_request(message: str, param: str | None, call_type: str, code: str = "400") -> HTTPException:
-    """A 400 for the client's request, in the error format of the API called.
-
-    One place builds these: today every routed surface answers OpenAI-style (`call_type` is
-    where a surface with its own format, such as Anthropic's `/v1/messages`, plugs in).
-    `context_length_exceeded` is OpenAI's own code for an over-long prompt: agent harnesses
-    look for it to compact the conversation.
-    """
-    return HTTPException(status_code=400, detail={"error": {
-        "message": message, "type": "invalid_request_error", "param": param, "code": code}})
-
-
-def _prompt_field(call_type: str) -> str | None:
-    fields = SURFACE_FIELDS.get(call_type)
-    return fields[0] if fields else None
-
-
 def unknown_key_without_database(exc: Exception) -> HTTPException | None:
     """A key other than the master key, on a proxy with no key database, is a wrong key: 401.
 
@@ -268,6 +316,30 @@ def unknown_key_without_database(exc: Exception) -> HTTPException | None:
     )
 
 
+def bad_request(exc: PromptError, surface: Surface | None) -> Exception:
+    return invalid_request(f"agent-router: {exc}", exc.param, surface)
+
+
+def invalid_request(message: str, param: str | None, surface: Surface | None,
+                    code: str | None = None) -> Exception:
+    """The one builder of a 400 for the client's request, in the error format of the API called.
+
+    LiteLLM 1.108.7 renders a ProxyException raised by the pre-call hook OpenAI-style with its
+    `param`, and Anthropic-style on /v1/messages; its body's `code` is the status, so an OpenAI
+    error `code` of our own (`context_length_exceeded`, which agent harnesses look for to compact
+    the conversation) goes through an HTTPException on the OpenAI surfaces.
+    """
+    if code is None or surface == "messages":
+        return ProxyException(message=message, type="invalid_request_error", param=param, code=400)
+    return HTTPException(status_code=400, detail={"error": {
+        "message": message, "type": "invalid_request_error", "param": param, "code": code}})
+
+
+def _prompt_field(call_type: str) -> str | None:
+    fields = SURFACE_FIELDS.get(call_type)
+    return fields[0] if fields else None
+
+
 def record_in(container: Any) -> RoutingRecord | None:
     """The hook's record in request data or `litellm_params`: under `metadata` or `litellm_metadata`."""
     if not isinstance(container, Mapping):
@@ -278,6 +350,43 @@ def record_in(container: Any) -> RoutingRecord | None:
             record = metadata.get(META_KEY)
             if isinstance(record, RoutingRecord):
                 return record
+    return None
+
+
+def _served_id(call_info: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    """The deployment that answered: `litellm_call_info["model_id"]` (from the response's hidden
+    params). On non-streaming /v1/messages LiteLLM 1.108.7 drops those before the header hook, and
+    the request's own `model_info` is the first attempt's (a fallback works on a copy); the
+    request's logging object holds the litellm_params of the attempt that answered."""
+    model_id = call_info.get("model_id")
+    if isinstance(model_id, str) and model_id:
+        return model_id
+    details = getattr(data.get("litellm_logging_obj"), "model_call_details", None)
+    params = details.get("litellm_params") if isinstance(details, Mapping) else None
+    holders = [params.get(key) for key in METADATA_KEYS] if isinstance(params, Mapping) else []
+    for holder in (*holders, call_info):
+        info = holder.get("model_info") if isinstance(holder, Mapping) else None
+        found = info.get("id") if isinstance(info, Mapping) else None
+        if isinstance(found, str) and found:
+            return found
+    return None
+
+
+def _attempted_group(request_data: Mapping[str, Any], call_type: Any) -> str | None:
+    """The model group of a failed attempt, under the metadata key of the call's own surface.
+
+    Bridged calls fail twice: LiteLLM 1.108.7 fires the per-attempt hook for the router's
+    `aresponses`/`anthropic_messages` call and again for the `acompletion` it makes inside it
+    (utils.py `client` wrapper). That inner call carries the outer request's `litellm_metadata`
+    but no `model_group` in `metadata`, so reading only the call type's own key counts each
+    failed attempt once.
+    """
+    surface = surface_of(call_type)
+    keys = (SURFACE_METADATA[surface],) if surface is not None else ("litellm_metadata", "metadata")
+    for key in keys:
+        metadata = request_data.get(key)
+        if isinstance(metadata, Mapping) and isinstance(metadata.get("model_group"), str):
+            return str(metadata["model_group"])
     return None
 
 

@@ -11,12 +11,27 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 
+class CooldownEntries(Protocol):
+    """The cache LiteLLM keeps cooldown entries in (a DualCache: memory, plus Redis when configured)."""
+
+    async def async_delete_cache(self, key: str) -> Any: ...
+
+
 class CooldownStore(Protocol):
-    """LiteLLM's CooldownCache: deployment id -> active cooldown ({"timestamp", "cooldown_time", ...})."""
+    """LiteLLM's CooldownCache: deployment id -> active cooldown ({"timestamp", "cooldown_time", ...}).
+
+    `get_cooldown_cache_key` and `cooldown_store` are how an entry is ended early (1.108.7 has no
+    method for it): deleting the key from `cooldown_store` removes it from memory and from Redis.
+    """
 
     async def async_get_active_cooldowns(
         self, model_ids: list[str], parent_otel_span: Any
     ) -> Sequence[tuple[str, Any]]: ...
+
+    def get_cooldown_cache_key(self, model_id: str) -> str: ...
+
+    @property
+    def cooldown_store(self) -> CooldownEntries: ...
 
 
 class HealthStore(Protocol):

@@ -2,7 +2,7 @@
 
 LiteLLM 1.108.7 has no API for plugin routes; adding them to `litellm.proxy.proxy_server.app`
 while callbacks load (inside the app's lifespan start-up) works, and `Depends(user_api_key_auth)`
-gives them the same key check as every other route. Neither endpoint calls a model.
+gives them the same key check as every other route. No endpoint calls a model.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from litellm.proxy.auth.user_api_key_auth import user_api_key_auth
 from starlette.routing import BaseRoute
@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute
 import plugins
 from plugins.health.monitor import HealthMonitor
 from plugins.metrics.series import RouterMetrics
+from router_hooks.classify_route import CLASSIFY_PATH, classify
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 
@@ -29,7 +30,8 @@ HEALTH_PATH = "/router/health"
 
 
 class OperatorRoutes:
-    """`/router/health` and `/router/info` on an app, mounted and unmounted explicitly."""
+    """`/router/health`, `/router/info` and `/router/classify` on an app, mounted and unmounted
+    explicitly."""
 
     def __init__(self, hook: AgentRouterHook, gate: HealthGate, monitor: HealthMonitor | None) -> None:
         self._hook = hook
@@ -50,6 +52,8 @@ class OperatorRoutes:
                           tags=["agent-router"], summary="Model health as the monitor sees it")
         app.add_api_route(INFO_PATH, self.info, methods=["GET"], dependencies=auth,
                           tags=["agent-router"], summary="Router configuration, health and counters")
+        app.add_api_route(CLASSIFY_PATH, self.classify, methods=["POST"], dependencies=auth,
+                          tags=["agent-router"], summary="The routing decision for a request body")
         self._mounted = [r for r in app.router.routes if r not in before]
         self._app = app
 
@@ -66,6 +70,9 @@ class OperatorRoutes:
 
     async def info(self) -> dict[str, Any]:
         return await info_json(self._hook, self._gate, self._monitor)
+
+    async def classify(self, request: Request) -> JSONResponse:
+        return await classify(self._hook, request)
 
 
 async def health_json(gate: HealthGate) -> dict[str, dict[str, Any]]:

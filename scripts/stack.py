@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,10 +184,12 @@ def start_proxy(
     name: str = "litellm",
     workers: int = 1,
     litellm_bin: str = LITELLM_BIN,
+    extra_args: Sequence[str] = (),
 ) -> Managed:
     argv = [litellm_bin, "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
     if workers > 1:
         argv += ["--num_workers", str(workers)]
+    argv += extra_args
     return spawn(name, argv, env, log_dir)
 
 

@@ -1,5 +1,7 @@
 """Reads the training prompts under data/ and splits them into train and held-out, deterministically.
 
+data/corpus/*.jsonl (public sources, FORMAT.md records) is read beside the authored text files.
+
 Each `data/**/*.txt` file holds records separated by a line `%%`; lines starting with `#` before the
 first record are comments, and one of them must be `# label: <intent>`. A record's id is the file's
 path (without .txt) and its position, e.g. `authored/code-17`.
@@ -48,8 +50,28 @@ def read_file(path: Path, root: Path) -> list[Record]:
     return records
 
 
-def read_all(root: Path) -> list[Record]:
-    records = [r for path in sorted(root.rglob("*.txt")) for r in read_file(path, root)]
+# Public-source prompts written by scripts/corpus/build.py; the real-chat dev set beside them is never trained on.
+CORPUS = "corpus"
+NOT_TRAINING = frozenset({"realchat_dev.jsonl", "heldout.jsonl"})
+
+
+def read_corpus(root: Path) -> list[Record]:
+    folder = root / CORPUS
+    if not folder.is_dir():
+        return []
+    return [r for path in sorted(folder.glob("*.jsonl")) if path.name not in NOT_TRAINING for r in read_jsonl(path)]
+
+
+def family(record: Record) -> str:
+    """The source dataset a record belongs to: `gsm8k` for `gsm8k:train`, `authored` for `authored/code`.
+    Leave-one-source-out folds and runs hold out whole families."""
+    return record.source.split(":", 1)[0].split("/", 1)[0]
+
+
+def read_all(root: Path, exclude: frozenset[str] = frozenset()) -> list[Record]:
+    """Every training record under `root`, less the source datasets in `exclude` (see `family`)."""
+    records = [r for path in sorted(root.rglob("*.txt")) for r in read_file(path, root)] + read_corpus(root)
+    records = [r for r in records if family(r) not in exclude]
     seen: dict[str, str] = {}
     for record in records:
         key = " ".join(record.prompt.lower().split())
@@ -83,7 +105,8 @@ def digest(records: Iterable[Record]) -> str:
 def read_jsonl(path: Path) -> list[Record]:
     """An evaluation file such as the development set: `id`, `prompt`, `label`, `source` per line."""
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    # Split on "\n" only: str.splitlines() also breaks at U+2028 and friends, which JSON keeps raw in strings.
+    for line in path.read_text(encoding="utf-8").split("\n"):
         if line.strip():
             row = json.loads(line)
             out.append(Record(str(row["id"]), str(row["prompt"]), str(row["label"]), str(row.get("source", ""))))

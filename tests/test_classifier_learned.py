@@ -19,8 +19,9 @@ from plugins.classify.keyword import KeywordClassifier
 from plugins.classify.learned import DECISIVE, PACKAGED_MODEL, LearnedClassifier, LearnedSettings
 from plugins.classify.wordpiece import WordPiece
 from plugins.config import ConfigError, RouterConfig, load_config
-from plugins.prompt import Prompt, extract_prompt
+from plugins.prompt import Prompt
 from plugins.routing import choose_route
+from plugins.surfaces.chat import read_messages as extract_prompt
 from scripts.stack import ROOT
 
 SHIPPED = load_config(ROOT / "litellm_config.yaml")
@@ -136,8 +137,12 @@ def test_keyword_stuffing_does_not_make_it_code(learned: LearnedClassifier, text
 
 
 def test_vague_follow_up_after_a_code_exchange_is_code(learned: LearnedClassifier) -> None:
-    alone = decide(learned, "why does it still fail?")
-    followed = decide(learned, "why does it still fail?", context=CODE_EXCHANGE)
+    assert decide(learned, "why does it still fail?", context=CODE_EXCHANGE).intent == "code"
+    # A follow-up too vague to decide alone (below the 0.8 at which the latest turn decides alone)
+    # is pulled to code by the conversation.
+    alone = decide(learned, "and now?")
+    followed = decide(learned, "and now?", context=CODE_EXCHANGE)
+    assert alone.intent == "general" and alone.confidence < 0.8
     assert followed.intent == "code"
     assert followed.scores["code"] > alone.scores["code"]
 

@@ -50,13 +50,15 @@ def test_eval_prints_the_figures(tmp_path: Path, capsys: pytest.CaptureFixture[s
     rows = [
         {"id": "1", "prompt": "Implement binary search in Go.", "label": "code"},
         {"id": "2", "prompt": "What is 17% of 2,340?", "label": "reasoning"},
-        {"id": "3", "messages": [{"role": "user", "content": "Write a haiku about rain."}], "label": "general"},
-        {"id": "4", "prompt": "How do I boil an egg?", "label": "reasoning"},
+        {"id": "3", "messages": [{"role": "user", "content": "Write a haiku\u2028about rain."}], "label": "general"},
+        {"id": "4", "prompt": "How do I boil an egg?", "label": "reasoning", "source": "made-up:chat"},
     ]
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # ensure_ascii=False leaves U+2028 raw inside a JSON string: it must not split the line
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     assert main(["eval", "--data", str(data), "--config", CONFIG, "--classifier", "learned"]) == 0
     text = capsys.readouterr().out
-    for needle in ("accuracy: 0.7500", "macro-F1:", "precision", "confusion", "p50", "p99", "cpu ms"):
+    for needle in ("accuracy: 0.7500", "macro-F1:", "precision", "confusion", "p50", "p99", "cpu ms",
+                   "calibration", "made-up"):
         assert needle in text
     assert main(["eval", "--data", str(data), "--config", CONFIG, "--classifier", "keyword", "--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
@@ -64,6 +66,10 @@ def test_eval_prints_the_figures(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert set(figures["confusion"]) == {"code", "reasoning", "general"}
     assert sum(c["support"] for c in figures["per_class"].values()) == 4
     assert figures["latency_ms"]["n"] == 4
+    # rows without a source are grouped under "", the one with a source on its own
+    assert figures["by_source"]["made-up"]["n"] == 1 and figures["by_source"][""]["n"] == 3
+    assert [b["band"] for b in figures["calibration"]] == ["high", "medium", "low"]
+    assert sum(b["n"] for b in figures["calibration"]) == 4
 
 
 def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

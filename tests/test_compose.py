@@ -205,6 +205,8 @@ def test_litellm_service(stack: dict[str, Any]) -> None:
     assert env["LITELLM_MASTER_KEY"] == SECRETS["LITELLM_MASTER_KEY"]
     assert env["LITELLM_SALT_KEY"] == SECRETS["LITELLM_SALT_KEY"]
     assert re.fullmatch(r"postgresql://\w+:pg-test@postgres:5432/\w+", env["DATABASE_URL"])
+    # The exporter defaults to loopback; Prometheus scrapes litellm:8001 across the compose network.
+    assert env["AGENT_ROUTER_METRICS_HOST"] == "0.0.0.0"
     depends = service["depends_on"]
     for name in [*MAX_SERVICES, "postgres"]:
         assert depends[name]["condition"] == "service_healthy"

@@ -222,20 +222,24 @@ class ClosingTransport(httpx.MockTransport):
         self.closed = True
 
 
-def test_run_probes_every_interval_until_stopped_and_closes_its_client() -> None:
+def test_run_probes_a_healthy_model_every_interval_and_closes_its_client() -> None:
     clock = FakeClock()
+    probed: list[float] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
+        probed.append(clock.now)
         clock.advance(0.5)  # each round takes half a second of probing
-        return httpx.Response(500)
+        return httpx.Response(200)
 
     state = make_state(n=3)
     transport = ClosingTransport(handler)
     monitor = HealthMonitor(state, HealthSettings(interval_seconds=5.0), lambda: {"llama": ["http://a/health"]},
                             transport=transport, clock=clock, sleep=clock.async_sleep)
     run(monitor.run(max_rounds=3))
-    assert monitor.rounds == 3 and clock.sleeps == [4.5, 4.5, 4.5]
-    assert not state.is_healthy("llama")
+    # The interval runs from one probe's start to the next; the loop wakes in between (every
+    # recovery_interval_seconds) only to look, it does not probe.
+    assert monitor.rounds == 3 and probed == pytest.approx([0.0, 5.0, 10.0])
+    assert state.is_healthy("llama")
     assert transport.closed
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi import HTTPException
+from litellm.proxy._types import ProxyException
 from prometheus_client import CollectorRegistry
 
 from plugins.classify.decision import Decision
@@ -87,11 +88,10 @@ def test_classifier_failure_fails_open_to_default_and_is_counted() -> None:
 @pytest.mark.parametrize("messages", [None, [], "text", [{"role": "user", "content": 7}]])
 def test_bad_messages_are_a_400_not_a_misroute(messages: Any) -> None:
     hook, _, _ = make_hook()
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(ProxyException) as info:
         call(hook, {"model": "agent-router", "messages": messages})
-    assert info.value.status_code == 400
-    detail = info.value.detail
-    assert isinstance(detail, dict) and detail["error"]["type"] == "invalid_request_error"
+    assert info.value.code == "400" and info.value.type == "invalid_request_error"
+    assert info.value.param is not None and info.value.param.startswith("messages")
 
 
 def test_existing_metadata_is_kept() -> None:

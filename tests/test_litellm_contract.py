@@ -134,6 +134,19 @@ def test_cooldown_store_reports_an_active_cooldown(router: Any) -> None:
 
 
 @pytest.mark.usefixtures("no_deprecated_reads")
+def test_a_cooldown_can_be_ended_early(router: Any) -> None:
+    """health_gate.end_cooldowns (a recovered model) ends LiteLLM's cooldown through compat."""
+    view = view_of(router)
+    ids = [e["model_info"]["id"] for e in view.model_list]
+    store = view.cooldown_cache
+    raw = store.store if isinstance(store, compat.CachedCooldowns) else store
+    raw.add_deployment_to_cooldown(ids[2], RuntimeError("contract test"), 500, 60.0)
+    assert ids[2] in dict(asyncio.run(store.async_get_active_cooldowns(ids, parent_otel_span=None)))
+    asyncio.run(compat.end_cooldown(store, ids[2]))
+    assert ids[2] not in dict(asyncio.run(store.async_get_active_cooldowns(ids, parent_otel_span=None)))
+
+
+@pytest.mark.usefixtures("no_deprecated_reads")
 def test_health_state_store_takes_probe_results(router: Any) -> None:
     """health_gate publishes `{id: {is_healthy, timestamp, reason}}` with the synchronous setter."""
     view = view_of(router)

@@ -10,9 +10,9 @@ import httpx
 import pytest
 import yaml
 from prometheus_client.mmap_dict import MmapedDict
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
+from tests.support.scrape import parse, scrape, scrape_until, total, value
 from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -21,40 +21,6 @@ CODE = "Write a Python function that parses a CSV file and fix this bug: ```x = 
 REASONING = "Solve step by step: how many ways can 3 people sit in 5 chairs? Prove it."
 GENERAL = "Tell me a story about the history of Rome."
 CHAT = "/v1/chat/completions"
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def parse(text: str) -> Samples:
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name.startswith("agent_router_") and not s.name.endswith("_created")
-    }
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
-
-
-def total(samples: Samples, name: str, **labels: str) -> float:
-    want = set(labels.items())
-    return sum(v for (n, lbl), v in samples.items() if n == name and want <= lbl)
-
-
-def scrape(proxy: Proxy) -> str:
-    # LiteLLM mounts /metrics as a sub-app: /metrics answers 307 to /metrics/.
-    resp = proxy.client.get("/metrics/")
-    assert resp.status_code == 200, resp.text[:300]
-    return resp.text
-
-
-def scrape_until(proxy: Proxy, name: str, expected: float, timeout: float = 60) -> Samples:
-    """Success callbacks run after the response is sent: wait until they have all landed."""
-    return eventually(lambda: parse(scrape(proxy)), timeout, f"{expected:g} {name} counted",
-                      until=lambda samples: total(samples, name) >= expected, interval=0.5)
-
 
 @pytest.fixture(scope="module")
 def fresh_proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from plugins.prompt import Prompt, PromptError, extract_prompt
+from plugins.prompt import Prompt, PromptError
+from plugins.surfaces.chat import read_messages as extract_prompt
 
 
 def test_last_user_turn_is_latest_earlier_turns_are_context_and_system_is_apart() -> None:
@@ -46,12 +47,12 @@ def test_without_a_user_turn_the_last_turn_is_latest_and_null_content_is_empty_t
         {"role": "system", "content": "rules"},
         {"role": "assistant", "content": None, "tool_calls": []},
     ])
-    assert prompt == Prompt(latest="", context=(), system="rules")
+    assert prompt == Prompt(latest="", context=(), system="rules", typed=False)
     only_assistant = extract_prompt([
         {"role": "assistant", "content": "first"},
         {"role": "assistant", "content": "second"},
     ])
-    assert only_assistant == Prompt(latest="second", context=("first",))
+    assert only_assistant == Prompt(latest="second", context=("first",), typed=False)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,12 @@
-"""The background health monitor: probes every deployment's `GET /health` on an interval.
+"""The background health monitor: probes each model group's deployments on its own schedule.
 
-A probe is one cheap HTTP GET with a short timeout, never a generation (LiteLLM's own background
-health checks send real completions). A model group passes a round when any of its deployments
-answers 2xx. The targets are read each round, so deployments added at runtime are picked up and
-a monitor started before LiteLLM's router exists simply waits. HTTP transport, clock and sleep
-are injected: tests drive it with `httpx.MockTransport` and a fake clock.
+A probe is one cheap HTTP `GET /health` with a short timeout, never a generation (LiteLLM's own
+background health checks send real completions). A model group passes a round when any of its
+deployments answers 2xx. Each group is probed when `probe_delay` (plugins/health/schedule.py) says
+it is due: every `interval_seconds` while healthy, at the recovery pace while failing. The targets
+are read each time, so deployments added at runtime are picked up and a monitor started before
+LiteLLM's router exists simply waits. HTTP transport, clock and sleep are injected: tests drive it
+with `httpx.MockTransport` and a fake clock.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 
 from plugins.config import HealthSettings
 from plugins.errors import ErrorType, status_error
+from plugins.health.schedule import probe_delay
 from plugins.health.state import HealthState
 
 logger = logging.getLogger(__name__)
@@ -29,6 +32,8 @@ Targets = Callable[[], Mapping[str, Sequence[str]]]
 Outcome = tuple[ErrorType | None, float | None]
 # Receives every URL's outcome after each round (e.g. to publish them to LiteLLM's router).
 OnRound = Callable[[Mapping[str, Outcome]], Awaitable[None]]
+# Receives the groups a round turned healthy again (e.g. to end LiteLLM's cooldown for them).
+OnRecovered = Callable[[Sequence[str]], Awaitable[None]]
 
 
 def health_url(api_base: str, path: str = "/health") -> str:
@@ -49,6 +54,7 @@ class HealthMonitor:
         clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_round: OnRound | None = None,
+        on_recovered: OnRecovered | None = None,
     ) -> None:
         self.state = state
         self.settings = settings
@@ -57,45 +63,82 @@ class HealthMonitor:
         self._clock = clock
         self._sleep = sleep
         self._on_round = on_round
+        self._on_recovered = on_recovered
+        # group -> when (monitor clock) it was last probed; a group not in it is due at once.
+        self._probed_at: dict[str, float] = {}
         self._client: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
         self.rounds = 0
 
-    async def probe_once(self) -> None:
-        """One round: every distinct URL probed once, concurrently; results fed to the state."""
+    def _wanted(self) -> dict[str, list[str]]:
+        """group -> URLs. Untracked groups (the virtual model) are probed only for `on_round`."""
         targets = self._targets()
-        tracked = {m: list(urls) for m, urls in targets.items() if m in self.state.models}
-        # Untracked groups (the virtual model) are probed only for `on_round`; a URL shared by
-        # several groups is probed once.
-        wanted = targets if self._on_round is not None else tracked
+        return {m: list(urls) for m, urls in targets.items()
+                if self._on_round is not None or m in self.state.models}
+
+    def _due_in(self, group: str, now: float) -> float:
+        last = self._probed_at.get(group)
+        if last is None:
+            return 0.0
+        delay = probe_delay(self.state.get(group), self.state.on_probation(group), self.settings)
+        return last + delay - now
+
+    async def probe_once(self, groups: Sequence[str] | None = None) -> None:
+        """One round over `groups` (default: all): each distinct URL probed once, concurrently."""
+        wanted = self._wanted()
+        if groups is not None:
+            wanted = {g: urls for g, urls in wanted.items() if g in groups}
+        # A URL shared by several groups is probed once.
         urls = list(dict.fromkeys(url for group in wanted.values() for url in group))
         if not urls:
             return
+        started = self._clock()
         client = self._http()
         outcomes = dict(zip(urls, await asyncio.gather(*(self._probe_url(client, u) for u in urls)),
                             strict=True))
-        for model, model_urls in tracked.items():
+        recovered: list[str] = []
+        for model, model_urls in wanted.items():
+            self._probed_at[model] = started
+            if model not in self.state.models:
+                continue
+            was_healthy = self.state.is_healthy(model)
             error, latency_ms = best_of([outcomes[url] for url in model_urls])
             if error is None:
                 self.state.record_success(model, latency_ms)
             else:
                 self.state.record_failure(model, error, latency_ms)
+            if not was_healthy and self.state.is_healthy(model):
+                recovered.append(model)
         if self._on_round is not None:
             await self._on_round(outcomes)
+        if recovered and self._on_recovered is not None:
+            await self._on_recovered(recovered)
         self.rounds += 1
 
+    async def probe_due(self) -> None:
+        """Probe the groups whose turn it is (`probe_delay` after their last probe)."""
+        now = self._clock()
+        due = [g for g in self._wanted() if self._due_in(g, now) <= 0.0]
+        if due:
+            await self.probe_once(due)
+
+    def next_wake(self) -> float:
+        """Seconds until the next group is due; at most the recovery pace, because a real request
+        failure can make a steady group due sooner than its last schedule said."""
+        now = self._clock()
+        cap = min(self.settings.interval_seconds, self.settings.recovery_interval_seconds)
+        return max(0.0, min([cap, *(self._due_in(g, now) for g in self._probed_at)]))
+
     async def run(self, max_rounds: int | None = None) -> None:
-        """Probe every `interval_seconds` until cancelled (or `max_rounds`, for tests)."""
+        """Probe each group when it is due until cancelled (or `max_rounds`, for tests)."""
         try:
             while max_rounds is None or self.rounds < max_rounds:
-                started = self._clock()
                 try:
-                    await self.probe_once()
+                    await self.probe_due()
                 except Exception:  # a monitor bug must not end monitoring for the process
                     logger.exception("agent-router: health probe round failed")
                     self.rounds += 1
-                elapsed = self._clock() - started
-                await self._sleep(max(0.0, self.settings.interval_seconds - elapsed))
+                await self._sleep(self.next_wake())
         finally:
             await self._close()
             logger.info("agent-router: health monitor stopped")
@@ -107,8 +150,10 @@ class HealthMonitor:
                 self.run(), name="agent-router-health-monitor"
             )
             logger.info(
-                "agent-router: health monitor started (every %.1fs, timeout %.1fs)",
-                self.settings.interval_seconds, self.settings.timeout_seconds,
+                "agent-router: health monitor started (every %.1fs, failing models every "
+                "%.1f-%.1fs, timeout %.1fs)", self.settings.interval_seconds,
+                self.settings.recovery_interval_seconds, self.settings.recovery_max_interval_seconds,
+                self.settings.timeout_seconds,
             )
         return self._task
 

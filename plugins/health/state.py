@@ -4,6 +4,10 @@ A model turns unhealthy after `unhealthy_after` consecutive failures and healthy
 `healthy_after` consecutive successes; one success resets the failure run and vice versa, so
 sporadic errors among successes never flip it. Every model starts healthy: the monitor can be
 wrong, and a proxy that has just started must not route traffic away on no evidence.
+
+A model that has just recovered is on probation for `probation_seconds`: its first failure in that
+window marks it unhealthy again at once, so a backend that comes back broken is not handed real
+traffic for another `unhealthy_after` failures (no flapping between the two states).
 """
 
 from __future__ import annotations
@@ -38,11 +42,14 @@ class ModelHealth:
     last_error: ErrorType | None = None
     last_failure_source: Source | None = None
     changed_at: float | None = None
+    # Until then, one failure is enough to mark the model unhealthy again (it has just recovered).
+    probation_until: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         body = asdict(self)
         body["last_probe"] = _iso(self.last_probe)
         body["changed_at"] = _iso(self.changed_at)
+        body["probation_until"] = _iso(self.probation_until)
         return body
 
 
@@ -56,6 +63,7 @@ class HealthState:
         healthy_after: int,
         clock: Callable[[], float] = time.time,
         on_change: OnChange | None = None,
+        probation_seconds: float = 0.0,
     ) -> None:
         if unhealthy_after < 1 or healthy_after < 1:
             raise ValueError(
@@ -65,6 +73,7 @@ class HealthState:
         self._models = {model: ModelHealth() for model in models}
         self._unhealthy_after = unhealthy_after
         self._healthy_after = healthy_after
+        self._probation_seconds = probation_seconds
         self._clock = clock
         self._on_change = on_change
         if on_change is not None:
@@ -79,6 +88,15 @@ class HealthState:
         """Models the monitor does not track count as healthy: no evidence, no rerouting."""
         health = self._models.get(model)
         return health is None or health.status == "healthy"
+
+    def on_probation(self, model: str) -> bool:
+        health = self._models.get(model)
+        return (health is not None and health.probation_until is not None
+                and self._clock() < health.probation_until)
+
+    def get(self, model: str) -> ModelHealth | None:
+        health = self._models.get(model)
+        return None if health is None else replace(health)
 
     def snapshot(self) -> dict[str, ModelHealth]:
         return {model: replace(health) for model, health in self._models.items()}
@@ -110,12 +128,18 @@ class HealthState:
         health.last_failure_source = source
         health.consecutive_successes = 0
         health.consecutive_failures += 1
-        if health.status == "healthy" and health.consecutive_failures >= self._unhealthy_after:
+        if health.status == "healthy" and (
+            health.consecutive_failures >= self._unhealthy_after or self.on_probation(model)
+        ):
             self._change(model, health, "unhealthy")
 
     def _change(self, model: str, health: ModelHealth, status: Status) -> None:
         health.status = status
         health.changed_at = self._clock()
+        health.probation_until = (
+            health.changed_at + self._probation_seconds
+            if status == "healthy" and self._probation_seconds > 0 else None
+        )
         logger.warning(
             "agent-router: model %s is now %s (last error: %s, from %s)",
             model, status, health.last_error, health.last_failure_source,

@@ -3,7 +3,8 @@ refresh of windowed gauges.
 
 With several proxy workers (`PROMETHEUS_MULTIPROC_DIR` set) every worker builds the bundle, so the
 workers elect one exporter with an exclusive lock file in that directory; it serves the samples
-of all workers, summed, read back from the directory.
+of all workers, summed, read back from the directory. Label values never carry URL credentials
+(plugins/metrics/redacting.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import IO
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
+
+from plugins.metrics.redacting import redacting_registry
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +80,7 @@ class MetricsExporter:
         self._release()
 
     def _collecting_registry(self) -> CollectorRegistry:
-        if self._multiproc_dir is None:
-            return self._registry if self._registry is not None else REGISTRY
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=self._multiproc_dir)  # type: ignore[no-untyped-call]  # untyped in 0.26
-        return registry
+        return redacting_registry(collecting_registry(self._registry, self._multiproc_dir))
 
     def _elect(self, directory: Path) -> bool:
         """Take the directory's exporter lock; the kernel drops it if this worker dies."""
@@ -100,6 +99,15 @@ class MetricsExporter:
         if self._lock is not None:
             self._lock.close()  # closing the descriptor releases the flock
             self._lock = None
+
+
+def collecting_registry(registry: CollectorRegistry | None, multiproc_dir: str | None) -> CollectorRegistry:
+    """What a scrape should read: `registry` (default: the global one), or every worker's samples."""
+    if multiproc_dir is None:
+        return registry if registry is not None else REGISTRY
+    collecting = CollectorRegistry()
+    multiprocess.MultiProcessCollector(collecting, path=multiproc_dir)  # type: ignore[no-untyped-call]  # untyped in 0.26
+    return collecting
 
 
 class Refresher:

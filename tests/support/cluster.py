@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from scripts.fault_proxy import FaultProxy
 from scripts.stack import (
     BACKENDS,
     ROOT,
@@ -22,7 +23,6 @@ from scripts.stack import (
     start_proxy,
     wait_http,
 )
-from tests.support.fault_proxy import FaultProxy
 
 # model group in litellm_config.yaml -> index in scripts.stack.BACKENDS
 GROUPS = {"llama": 0, "qwen-coder": 1, "deepseek-r1": 2}
@@ -124,16 +124,18 @@ def launch_proxy(
     extra_env: Mapping[str, str] | None = None,
     workers: int = 1,
     timeout: float = 180,
+    master_key: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Proxy:
     """A ready proxy on a free port; `with launch_proxy(...) as proxy:` stops it on the way out."""
     port = free_port()
-    key = "sk-test-" + secrets.token_hex(12)
+    key = master_key or "sk-test-" + secrets.token_hex(12)
     env = proxy_env(os.environ, key, api_bases(backends))
     # Never the configured 8001: parallel proxies (and MAX Serve's default) would collide there.
     env["AGENT_ROUTER_METRICS_PORT"] = str(free_port())
     env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
     env.update(extra_env or {})
-    process = start_proxy(config, port, env, log_dir, name=name, workers=workers)
+    process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
     try:
         wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
     except BaseException:

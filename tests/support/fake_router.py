@@ -56,6 +56,16 @@ class FakeCooldownCache:
     ) -> list[tuple[str, dict[str, float]]]:
         return [(i, self.active[i]) for i in model_ids if i in self.active]
 
+    def get_cooldown_cache_key(self, model_id: str) -> str:
+        return f"deployment:{model_id}:cooldown"  # LiteLLM 1.108.7's key
+
+    @property
+    def cooldown_store(self) -> FakeCooldownCache:
+        return self
+
+    async def async_delete_cache(self, key: str) -> None:
+        self.active.pop(key.removeprefix("deployment:").removesuffix(":cooldown"), None)
+
 
 class FakeHealthStateCache:
     """Records every `set_deployment_health_states` call (synchronous in LiteLLM 1.108.7)."""

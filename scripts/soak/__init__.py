@@ -1,0 +1,1 @@
+"""`make soak`: bounded load through the real proxy while backends die, restart and fail."""
