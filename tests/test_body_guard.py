@@ -1,0 +1,115 @@
+"""The body guard: which bodies reach LiteLLM, the 400 per surface, and installing on a running app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from plugins.request_body import body_problem, surface_of
+from router_hooks.body_guard import BodyGuard, install
+
+
+@pytest.mark.parametrize(("path", "surface"), [
+    ("/v1/chat/completions", "chat"), ("/chat/completions", "chat"),
+    ("/openai/deployments/agent-router/chat/completions", "chat"), ("/engines/x/chat/completions", "chat"),
+    ("/v1/responses", "responses"), ("/responses/", "responses"), ("/v1/messages", "messages"),
+    ("/v1/completions", "completions"),
+    ("/v1/messages/count_tokens", None), ("/v1/responses/resp_1", None), ("/anthropic/v1/messages", None),
+    ("/v1/embeddings", None), ("/router/health", None),
+])
+def test_surface_of_knows_litellms_routes_of_the_four_surfaces(path: str, surface: str | None) -> None:
+    assert surface_of(path) == surface
+
+
+@pytest.mark.parametrize("body", [b"[]", b"3", b'"x"', b"null", b"true", b"{", b'{"a": NaN}', b'{"a": Infinity}',
+                                  b'{"a": "\xff"}', b"[" * 1025 + b"]" * 1025, b'{"a": 1} trailing'])
+def test_bodies_litellm_cannot_take_are_named(body: bytes) -> None:
+    assert body_problem(body)
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b"{}", b'{"model": "m", "messages": []}', b'{"a": [[[1]]]}'])
+def test_objects_and_empty_bodies_pass(body: bytes) -> None:
+    assert body_problem(body) is None
+
+
+def _app(seen: list[Any]) -> Starlette:
+    async def echo(request: Request) -> JSONResponse:
+        seen.append(await request.body())
+        return JSONResponse({"ok": True})
+
+    return Starlette(routes=[Route(p, echo, methods=["POST"]) for p in ("/v1/chat/completions", "/v1/messages",
+                                                                         "/v1/embeddings")])
+
+
+async def _post(app: Any, path: str, content: bytes, **headers: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.post(path, content=content, headers=headers)
+
+
+def test_non_object_is_400_in_the_surfaces_format_and_never_reaches_the_app() -> None:
+    asyncio.run(_non_object_is_400_in_the_surfaces_format_and_never_reaches_the_app())
+
+
+async def _non_object_is_400_in_the_surfaces_format_and_never_reaches_the_app() -> None:
+    seen: list[Any] = []
+    guarded = BodyGuard(_app(seen))
+    chat = await _post(guarded, "/v1/chat/completions", b"[]")
+    assert chat.status_code == 400
+    assert chat.json()["error"]["type"] == "invalid_request_error" and "array" in chat.json()["error"]["message"]
+    messages = await _post(guarded, "/v1/messages", b"null")
+    assert messages.status_code == 400
+    assert messages.json()["type"] == "error" and "null" in messages.json()["error"]["message"]
+    assert seen == []
+
+
+def test_other_requests_reach_the_app_with_their_body_intact() -> None:
+    asyncio.run(_other_requests_reach_the_app_with_their_body_intact())
+
+
+async def _other_requests_reach_the_app_with_their_body_intact() -> None:
+    seen: list[Any] = []
+    guarded = BodyGuard(_app(seen))
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "é" * 70_000}]}).encode()
+    assert (await _post(guarded, "/v1/chat/completions", body)).status_code == 200
+    assert (await _post(guarded, "/v1/embeddings", b"[]")).status_code == 200  # not a routed surface
+    form = await _post(guarded, "/v1/chat/completions", b"a=b", **{"content-type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 200  # LiteLLM parses forms itself
+    assert seen == [body, b"[]", b"a=b"]
+
+
+def test_install_wraps_a_started_app_and_remove_restores_it() -> None:
+    asyncio.run(_install_wraps_a_started_app_and_remove_restores_it())
+
+
+async def _install_wraps_a_started_app_and_remove_restores_it() -> None:
+    seen: list[Any] = []
+    app = _app(seen)
+    assert (await _post(app, "/v1/chat/completions", b"{}")).status_code == 200  # builds the stack
+    built = app.middleware_stack
+    guard = install(app)
+    assert (await _post(app, "/v1/chat/completions", b"[]")).status_code == 400
+    guard.remove()
+    assert app.middleware_stack is built
+    assert (await _post(app, "/v1/chat/completions", b"[]")).status_code == 200
+
+
+def test_install_on_an_app_not_started_joins_its_middleware() -> None:
+    asyncio.run(_install_on_an_app_not_started_joins_its_middleware())
+
+
+async def _install_on_an_app_not_started_joins_its_middleware() -> None:
+    seen: list[Any] = []
+    app = _app(seen)
+    guard = install(app)
+    assert (await _post(app, "/v1/chat/completions", b"3")).status_code == 400
+    guard.remove()
+    assert app.user_middleware == []
