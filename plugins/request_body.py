@@ -1,16 +1,23 @@
-"""The routed surfaces' request bodies: which paths they are, and the one shape LiteLLM can take.
+"""The routed surfaces' requests: which paths they are, and the body and headers LiteLLM can take.
 
 Measured with LiteLLM 1.108.7: a JSON body that is not an object (`[]`, `3`, `"x"`, `null`) makes
 its auth code crash (`request_data.get` on a list, auth_exception_handler.py) and answer 500, and
 `NaN`/`Infinity` pass its lenient fallback parser (`json.loads` in http_parsing_utils.py
 read_request_body) only to fail serialisation towards the backend, which then counts as a 5xx against
 every model of the fallback chain. So a body must be strict JSON and an object before LiteLLM sees it.
+On /v1/completions a `prompt` that is not text or token ids fails in LiteLLM's prompt conversion
+before any call, reported as an APIConnectionError ("Unmapped prompt format"): retried, walked down
+the chain, answered 500, and counted as a connection failure against every model.
+Its per-request control headers are read with a bare `float()`/`int()` (litellm_pre_call_utils.py
+LiteLLMProxyRequestSetup): a value that is not a number answers 500, so those are checked too.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Mapping
 from typing import Final, Literal
 
 import orjson
@@ -28,13 +35,20 @@ _SURFACES: Final[dict[str, Surface]] = {
 FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+# LiteLLM's numeric per-request headers -> whether the value must be a whole number.
+NUMERIC_HEADERS: Final[dict[str, bool]] = {
+    "x-litellm-timeout": False, "x-litellm-stream-timeout": False, "x-litellm-keepalive-seconds": False,
+    "x-litellm-num-retries": True,
+}
+
+
 def surface_of(path: str) -> Surface | None:
     """The surface a POST to `path` reaches, or None for every other route."""
     match = _ROUTES.match(path)
     return _SURFACES[match.group(1)] if match else None
 
 
-def body_problem(body: bytes) -> str | None:
+def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
     """Why LiteLLM must not get `body`, or None when it is a JSON object (or empty).
 
     An empty body is left to LiteLLM: it reads it as `{}` and names the missing parameter.
@@ -48,6 +62,39 @@ def body_problem(body: bytes) -> str | None:
         return f"the request body is not valid JSON ({exc})"
     if not isinstance(value, dict):
         return f"the request body must be a JSON object, not {_kind(value)}"
+    if surface == "completions" and "prompt" in value and not _is_prompt(value["prompt"]):
+        return "prompt must be a string, an array of strings, or token ids (an array of integers or of arrays)"
+    return None
+
+
+def _is_prompt(value: object) -> bool:
+    """OpenAI's completions prompt: str | list[str] | list[int] | list[list[int]]."""
+    if isinstance(value, str):
+        return True
+    if not isinstance(value, list) or not value:
+        return False
+    if all(isinstance(v, str) for v in value):
+        return True
+    return _token_ids(value) or all(isinstance(v, list) and v and _token_ids(v) for v in value)
+
+
+def _token_ids(values: list[object]) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def header_problem(headers: Mapping[str, str]) -> str | None:
+    """Why LiteLLM must not get these headers (lower-case names), or None."""
+    for name, whole in NUMERIC_HEADERS.items():
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            value = int(raw) if whole else float(raw)
+        except ValueError:
+            value = -1
+        if not math.isfinite(value) or value < 0:
+            kind = "a whole number" if whole else "a number of seconds"
+            return f"the {name} header must be {kind}, at least 0"
     return None
 
 

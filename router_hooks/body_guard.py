@@ -1,4 +1,4 @@
-"""An ASGI guard in front of LiteLLM's app: a routed surface's body must be a JSON object.
+"""An ASGI guard in front of LiteLLM's app: a routed surface's body is a JSON object, its headers sane.
 
 It runs before LiteLLM's auth (which is where a non-object body crashes, 1.108.7), answers 400 in
 the surface's error format, and hands every other request on untouched, its body replayed as read.
@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from plugins.request_body import FORM_TYPES, body_problem, error_body, surface_of
+from plugins.request_body import FORM_TYPES, body_problem, error_body, header_problem, surface_of
 
 
 class BodyGuard:
@@ -28,7 +28,16 @@ class BodyGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         surface = surface_of(scope.get("path", "")) if scope["type"] == "http" else None
-        if surface is None or scope.get("method") != "POST" or _is_form(scope):
+        if surface is None or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        problem = header_problem(headers)
+        if problem is not None:
+            await _reject(send, error_body(surface, problem))
+            return
+        media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media in FORM_TYPES:  # LiteLLM parses forms itself
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -40,19 +49,11 @@ class BodyGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        problem = body_problem(body)
+        problem = body_problem(body, surface)
         if problem is not None:
             await _reject(send, error_body(surface, problem))
             return
         await self.app(scope, _replay(body, receive), send)
-
-
-def _is_form(scope: Scope) -> bool:
-    for key, value in scope.get("headers", ()):
-        if key == b"content-type":
-            media = value.decode("latin-1").split(";", 1)[0].strip().lower()
-            return media in FORM_TYPES
-    return False
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

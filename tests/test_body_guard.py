@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from plugins.request_body import body_problem, surface_of
+from plugins.request_body import body_problem, header_problem, surface_of
 from router_hooks.body_guard import BodyGuard, install
 
 
@@ -38,6 +38,18 @@ def test_bodies_litellm_cannot_take_are_named(body: bytes) -> None:
 @pytest.mark.parametrize("body", [b"", b"  \n", b"{}", b'{"model": "m", "messages": []}', b'{"a": [[[1]]]}'])
 def test_objects_and_empty_bodies_pass(body: bytes) -> None:
     assert body_problem(body) is None
+
+
+@pytest.mark.parametrize("prompt", [{}, [], [{}], [1, "a"], [[]], [True], None, 3])
+def test_a_completions_prompt_must_be_text_or_token_ids(prompt: object) -> None:
+    body = json.dumps({"model": "m", "prompt": prompt}).encode()
+    assert body_problem(body, "completions")
+    assert body_problem(body, "chat") is None  # other surfaces are checked by the pre-call hook
+
+
+@pytest.mark.parametrize("prompt", ["", "hi", ["a", "b"], [1, 2], [[1], [2, 3]]])
+def test_completions_prompts_openai_accepts_pass(prompt: object) -> None:
+    assert body_problem(json.dumps({"model": "m", "prompt": prompt}).encode(), "completions") is None
 
 
 def _app(seen: list[Any]) -> Starlette:
@@ -113,3 +125,29 @@ async def _install_on_an_app_not_started_joins_its_middleware() -> None:
     assert (await _post(app, "/v1/chat/completions", b"3")).status_code == 400
     guard.remove()
     assert app.user_middleware == []
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("x-litellm-timeout", ""), ("x-litellm-timeout", "abc"), ("x-litellm-timeout", "nan"),
+    ("x-litellm-timeout", "-1"), ("x-litellm-stream-timeout", "inf"), ("x-litellm-num-retries", "1.5"),
+    ("x-litellm-keepalive-seconds", ",h"),
+])
+def test_litellms_numeric_headers_must_be_numbers(name: str, value: str) -> None:
+    problem = header_problem({name: value})
+    assert problem and name in problem
+
+
+def test_sane_numeric_headers_pass() -> None:
+    assert header_problem({"x-litellm-timeout": "90", "x-litellm-stream-timeout": "2.5",
+                           "x-litellm-num-retries": "0", "x-other": "x"}) is None
+
+
+def test_bad_header_is_400_before_the_body_is_read() -> None:
+    asyncio.run(_bad_header_is_400_before_the_body_is_read())
+
+
+async def _bad_header_is_400_before_the_body_is_read() -> None:
+    seen: list[Any] = []
+    resp = await _post(BodyGuard(_app(seen)), "/v1/messages", b"{}", **{"x-litellm-timeout": "soon"})
+    assert resp.status_code == 400 and "x-litellm-timeout" in resp.json()["error"]["message"]
+    assert seen == []
