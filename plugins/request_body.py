@@ -5,6 +5,7 @@ its auth code crash (`request_data.get` on a list, auth_exception_handler.py) an
 `NaN`/`Infinity` pass its lenient fallback parser (`json.loads` in http_parsing_utils.py
 read_request_body) only to fail serialisation towards the backend, which then counts as a 5xx against
 every model of the fallback chain. So a body must be strict JSON and an object before LiteLLM sees it.
+A `metadata` that is not an object crashes it too.
 On /v1/completions a `prompt` that is not text or token ids fails in LiteLLM's prompt conversion
 before any call, reported as an APIConnectionError ("Unmapped prompt format"): retried, walked down
 the chain, answered 500, and counted as a connection failure against every model.
@@ -31,6 +32,8 @@ _ROUTES: Final = re.compile(
 _SURFACES: Final[dict[str, Surface]] = {
     "chat/completions": "chat", "completions": "completions", "responses": "responses", "messages": "messages",
 }
+# LiteLLM indexes these as dicts on every surface (a list answers 500 "list indices must be integers").
+METADATA_KEYS: Final = ("metadata", "litellm_metadata")
 # Bodies LiteLLM parses as forms, not JSON: they never reach the JSON parser this check mirrors.
 FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -62,6 +65,9 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
         return f"the request body is not valid JSON ({exc})"
     if not isinstance(value, dict):
         return f"the request body must be a JSON object, not {_kind(value)}"
+    for key in METADATA_KEYS:
+        if value.get(key) is not None and not isinstance(value[key], dict):
+            return f"{key} must be an object"
     if surface == "completions" and "prompt" in value and not _is_prompt(value["prompt"]):
         return "prompt must be a string, an array of strings, or token ids (an array of integers or of arrays)"
     return None

@@ -35,7 +35,13 @@ def test_bodies_litellm_cannot_take_are_named(body: bytes) -> None:
     assert body_problem(body)
 
 
-@pytest.mark.parametrize("body", [b"", b"  \n", b"{}", b'{"model": "m", "messages": []}', b'{"a": [[[1]]]}'])
+@pytest.mark.parametrize("body", [b'{"metadata": []}', b'{"metadata": "x"}', b'{"litellm_metadata": 3}'])
+def test_metadata_must_be_an_object(body: bytes) -> None:
+    assert body_problem(body) == f"{next(iter(json.loads(body)))} must be an object"
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b"{}", b'{"metadata": null}', b'{"metadata": {"a": "b"}}',
+                                  b'{"model": "m", "messages": []}', b'{"a": [[[1]]]}'])
 def test_objects_and_empty_bodies_pass(body: bytes) -> None:
     assert body_problem(body) is None
 
