@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit bench model clean promtool
+.PHONY: install install-max run test lint unit fuzz bench model clean promtool
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -42,6 +42,11 @@ unit: install
 # The whole suite, as CI runs it.
 test: install install-max promtool lint
 	$(BIN)/pytest -q -ra --durations=15
+
+# The fuzz suite with 10x CI's count of generated requests (FUZZ_EXAMPLES overrides it).
+FUZZ_EXAMPLES ?= 10000
+fuzz: install install-max
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/test_fuzz_integration.py
 
 # Loopback benchmark against an instant stub backend (no MAX Serve needed); writes bench/results.json.
 bench: install

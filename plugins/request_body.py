@@ -6,6 +6,8 @@ its auth code crash (`request_data.get` on a list, auth_exception_handler.py) an
 read_request_body) only to fail serialisation towards the backend, which then counts as a 5xx against
 every model of the fallback chain. So a body must be strict JSON and an object before LiteLLM sees it.
 A `metadata` that is not an object crashes it too.
+On /v1/messages, `messages` that are not an array of objects fail inside its Anthropic-to-OpenAI
+conversion (500 after retries and the chain, "'list' object is not a mapping").
 On /v1/completions a `prompt` that is not text or token ids fails in LiteLLM's prompt conversion
 before any call, reported as an APIConnectionError ("Unmapped prompt format"): retried, walked down
 the chain, answered 500, and counted as a connection failure against every model.
@@ -68,9 +70,15 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
     for key in METADATA_KEYS:
         if value.get(key) is not None and not isinstance(value[key], dict):
             return f"{key} must be an object"
+    if surface == "messages" and "messages" in value and not _is_objects(value["messages"]):
+        return "messages must be an array of message objects"
     if surface == "completions" and "prompt" in value and not _is_prompt(value["prompt"]):
         return "prompt must be a string, an array of strings, or token ids (an array of integers or of arrays)"
     return None
+
+
+def _is_objects(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
 
 
 def _is_prompt(value: object) -> bool:

@@ -53,6 +53,12 @@ def test_a_completions_prompt_must_be_text_or_token_ids(prompt: object) -> None:
     assert body_problem(body, "chat") is None  # other surfaces are checked by the pre-call hook
 
 
+@pytest.mark.parametrize("messages", [None, {}, "hi", [None], [{}, ["a"]]])
+def test_anthropic_messages_must_be_an_array_of_objects(messages: object) -> None:
+    body = json.dumps({"model": "m", "messages": messages}).encode()
+    assert body_problem(body, "messages") == "messages must be an array of message objects"
+
+
 @pytest.mark.parametrize("prompt", ["", "hi", ["a", "b"], [1, 2], [[1], [2, 3]]])
 def test_completions_prompts_openai_accepts_pass(prompt: object) -> None:
     assert body_problem(json.dumps({"model": "m", "prompt": prompt}).encode(), "completions") is None
