@@ -16,6 +16,12 @@ ERROR_TYPES: Final[tuple[ErrorType, ...]] = get_args(ErrorType)
 # against a model's health (a 400 caused by the request itself must not mark a model unhealthy).
 BACKEND_ERRORS: Final[frozenset[ErrorType]] = frozenset({"timeout", "connection", "http_5xx"})
 
+# A backend's answer to the request itself (bad parameters, no such route or model, unprocessable):
+# the same request fails the same way on every model of the chain. 429 (retry after) and context
+# window or content policy errors (their own fallbacks) are not among them.
+REQUEST_ERROR_STATUSES: Final = frozenset({400, 404, 422})
+_OWN_HANDLING: Final = frozenset({"ContextWindowExceededError", "ContentPolicyViolationError"})
+
 # LiteLLM's exception class names (litellm/exceptions.py), matched by name so that `plugins` never
 # imports litellm; tests/test_litellm_contract.py checks every name exists in the installed LiteLLM.
 LITELLM_EXCEPTIONS: Final[dict[str, ErrorType]] = {
@@ -63,3 +69,10 @@ def error_type(exc: BaseException | None) -> ErrorType:
     if isinstance(exc, ConnectionError):
         return "connection"
     return "other"
+
+
+def is_request_error(exc: BaseException) -> bool:
+    """Whether a failed call was rejected for what the request asked, not for the backend's state."""
+    if any(cls.__name__ in _OWN_HANDLING for cls in type(exc).__mro__):
+        return False
+    return getattr(exc, "status_code", None) in REQUEST_ERROR_STATUSES

@@ -10,7 +10,8 @@ On /v1/messages, `messages` that are not an array of objects fail inside its Ant
 conversion (500 after retries and the chain, "'list' object is not a mapping").
 On /v1/completions a `prompt` that is not text or token ids fails in LiteLLM's prompt conversion
 before any call, reported as an APIConnectionError ("Unmapped prompt format"): retried, walked down
-the chain, answered 500, and counted as a connection failure against every model.
+the chain, answered 500, and counted as a connection failure against every model; so does a
+`messages` there (text_completion passes `messages=` and the client's `messages` to completion()).
 Its per-request control headers are read with a bare `float()`/`int()` (litellm_pre_call_utils.py
 LiteLLMProxyRequestSetup): a value that is not a number answers 500, so those are checked too.
 """
@@ -72,6 +73,8 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
             return f"{key} must be an object"
     if surface == "messages" and "messages" in value and not _is_objects(value["messages"]):
         return "messages must be an array of message objects"
+    if surface == "completions" and "messages" in value:
+        return "messages is not a parameter of /v1/completions: send the text as prompt"
     if surface == "completions" and "prompt" in value and not _is_prompt(value["prompt"]):
         return "prompt must be a string, an array of strings, or token ids (an array of integers or of arrays)"
     return None

@@ -59,6 +59,11 @@ def test_anthropic_messages_must_be_an_array_of_objects(messages: object) -> Non
     assert body_problem(body, "messages") == "messages must be an array of message objects"
 
 
+def test_completions_take_no_messages() -> None:
+    body = json.dumps({"model": "m", "prompt": "hi", "messages": []}).encode()
+    assert "messages" in (body_problem(body, "completions") or "")
+
+
 @pytest.mark.parametrize("prompt", ["", "hi", ["a", "b"], [1, 2], [[1], [2, 3]]])
 def test_completions_prompts_openai_accepts_pass(prompt: object) -> None:
     assert body_problem(json.dumps({"model": "m", "prompt": prompt}).encode(), "completions") is None
