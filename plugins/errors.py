@@ -41,6 +41,18 @@ LITELLM_EXCEPTIONS: Final[dict[str, ErrorType]] = {
 # The openai SDK's and the standard library's names for the same failures.
 _OTHER_EXCEPTIONS: Final[dict[str, ErrorType]] = {"APITimeoutError": "timeout", "TimeoutError": "timeout"}
 _BY_NAME: Final = {**_OTHER_EXCEPTIONS, **LITELLM_EXCEPTIONS}
+# LiteLLM 1.108.7 reports an exception its own code raises before sending (a `response_format`,
+# `tools` or `prompt` the provider call cannot take, JSON nested too deep to encode) as an
+# APIConnectionError or an InternalServerError, raised while handling it. A backend failure always
+# has the HTTP or transport layer in that chain (seen: InternalServerError <- OpenAIError <-
+# openai.APIConnectionError <- httpx.ConnectError for a refused connection); a chain without it is
+# the request's failure, not the backend's. LiteLLM's own exceptions in the chain are no evidence: a
+# retry runs while handling the first attempt's error (router.py async_function_with_retries).
+_BACKEND_EVIDENCE: Final = frozenset({
+    "APIStatusError", "HTTPStatusError", "APIConnectionError", "TransportError", "ClientError",
+    "ConnectionError", "TimeoutError",
+})
+_CHAIN_LIMIT: Final = 16
 
 
 def status_error(status: int) -> ErrorType | None:
@@ -58,6 +70,11 @@ def error_type(exc: BaseException | None) -> ErrorType:
     """The kind of a failed call: by exception class (most specific first), then status code."""
     if exc is None:
         return "other"
+    kind = _kind(exc)
+    return "other" if kind in BACKEND_ERRORS and _raised_before_sending(exc) else kind
+
+
+def _kind(exc: BaseException) -> ErrorType:
     for cls in type(exc).__mro__:
         if cls.__name__ in _BY_NAME:
             return _BY_NAME[cls.__name__]
@@ -76,3 +93,16 @@ def is_request_error(exc: BaseException) -> bool:
     if any(cls.__name__ in _OWN_HANDLING for cls in type(exc).__mro__):
         return False
     return getattr(exc, "status_code", None) in REQUEST_ERROR_STATUSES
+
+
+def _raised_before_sending(exc: BaseException) -> bool:
+    """Whether `exc` was raised from (or while handling) errors none of which came from the wire."""
+    seen: set[int] = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen and len(seen) < _CHAIN_LIMIT:
+        seen.add(id(cause))
+        ours = type(cause).__module__.split(".", 1)[0] == "litellm"
+        if not ours and any(cls.__name__ in _BACKEND_EVIDENCE for cls in type(cause).__mro__):
+            return False
+        cause = cause.__cause__ or cause.__context__
+    return bool(seen)  # no chain at all: nothing says otherwise, the class decides

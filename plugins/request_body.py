@@ -10,8 +10,8 @@ On /v1/messages, `messages` that are not an array of objects fail inside its Ant
 conversion (500 after retries and the chain, "'list' object is not a mapping").
 On /v1/completions a `prompt` that is not text or token ids fails in LiteLLM's prompt conversion
 before any call, reported as an APIConnectionError ("Unmapped prompt format"): retried, walked down
-the chain, answered 500, and counted as a connection failure against every model; so does a
-`messages` there (text_completion passes `messages=` and the client's `messages` to completion()).
+the chain, answered 500, and counted as a connection failure against every model; so do chat-only
+parameters there, and JSON nested deeper than the backend call can encode.
 Its per-request control headers are read with a bare `float()`/`int()` (litellm_pre_call_utils.py
 LiteLLMProxyRequestSetup): a value that is not a number answers 500, so those are checked too.
 """
@@ -37,6 +37,13 @@ _SURFACES: Final[dict[str, Surface]] = {
 }
 # LiteLLM indexes these as dicts on every surface (a list answers 500 "list indices must be integers").
 METADATA_KEYS: Final = ("metadata", "litellm_metadata")
+# Chat parameters the completions call cannot take: LiteLLM 1.108.7 passes them on as keyword
+# arguments (text_completion: `messages` twice; the SDK's completions.create: "unexpected keyword
+# argument 'tools'") and the TypeError comes back as a 500 that cools every deployment down.
+CHAT_ONLY: Final = frozenset({"messages", "tools", "tool_choice", "response_format", "functions", "function_call"})
+# Encoding the request for the backend recurses per level (json.dumps in the SDK: "maximum recursion
+# depth exceeded" at ~1,000 with LiteLLM's stack); orjson parses up to 1,024. No request needs more.
+MAX_DEPTH: Final = 256
 # Bodies LiteLLM parses as forms, not JSON: they never reach the JSON parser this check mirrors.
 FORM_TYPES: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -73,11 +80,24 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
             return f"{key} must be an object"
     if surface == "messages" and "messages" in value and not _is_objects(value["messages"]):
         return "messages must be an array of message objects"
-    if surface == "completions" and "messages" in value:
-        return "messages is not a parameter of /v1/completions: send the text as prompt"
+    if _depth(value) > MAX_DEPTH:
+        return f"the request body is nested more than {MAX_DEPTH} levels deep"
+    if surface == "completions" and (chat_only := sorted(CHAT_ONLY & value.keys())):
+        return f"{chat_only[0]} is not a parameter of /v1/completions (it belongs to /v1/chat/completions)"
     if surface == "completions" and "prompt" in value and not _is_prompt(value["prompt"]):
         return "prompt must be a string, an array of strings, or token ids (an array of integers or of arrays)"
     return None
+
+
+def _depth(value: object) -> int:
+    """Nesting depth of parsed JSON, without recursion (a deep body must not exhaust our stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _is_objects(value: object) -> bool:

@@ -59,9 +59,16 @@ def test_anthropic_messages_must_be_an_array_of_objects(messages: object) -> Non
     assert body_problem(body, "messages") == "messages must be an array of message objects"
 
 
-def test_completions_take_no_messages() -> None:
-    body = json.dumps({"model": "m", "prompt": "hi", "messages": []}).encode()
-    assert "messages" in (body_problem(body, "completions") or "")
+@pytest.mark.parametrize("param", ["messages", "tools", "response_format"])
+def test_completions_take_no_chat_only_parameters(param: str) -> None:
+    body = json.dumps({"model": "m", "prompt": "hi", param: []}).encode()
+    assert (body_problem(body, "completions") or "").startswith(param)
+    assert body_problem(body, "chat") is None
+
+
+def test_nesting_deeper_than_the_backend_call_can_encode_is_a_400() -> None:
+    assert body_problem(b'{"a": ' + b"[" * 256 + b"]" * 256 + b"}") is not None
+    assert body_problem(b'{"a": ' + b"[" * 255 + b"]" * 255 + b"}") is None
 
 
 @pytest.mark.parametrize("prompt", ["", "hi", ["a", "b"], [1, 2], [[1], [2, 3]]])

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.cluster import Backend, Proxy
+from tests.support.cluster import Backend, Proxy, launch_proxy
 from tests.test_metrics_integration import parse, total
 
 pytestmark = pytest.mark.integration
@@ -79,3 +80,17 @@ def test_a_backend_422_is_a_400_not_litellms_200_null(
     # LiteLLM's drop_params retry (llms/openai/openai.py) sends it twice to the primary, no further
     assert {g: after[g] - before[g] for g in after} == {"llama": 0, "qwen-coder": 2, "deepseek-r1": 0}
     assert qwen_state(proxy)["status"] == "healthy"
+
+
+def test_a_dropped_connection_is_still_held_against_the_model(
+    healthy_backends: dict[str, Backend], qwen_answers: Backend, log_dir: Path
+) -> None:
+    """The other side of plugins/errors.py's cause-chain rule, through real LiteLLM: a transport
+    failure (LiteLLM reports it as an InternalServerError) still counts against the model, never as
+    `other` (own proxy: it does mark qwen-coder down)."""
+    with launch_proxy(healthy_backends, log_dir, name="litellm-client-errors") as fresh:
+        qwen_answers.fault.mode = "close"
+        resp = fresh.chat(CODE)
+        assert resp.status_code == 200, resp.text  # served by the fallback
+        assert errors(fresh, "qwen-coder", "http_5xx") + errors(fresh, "qwen-coder", "connection") >= 1
+        assert errors(fresh, "qwen-coder", "other") == 0
