@@ -6,8 +6,8 @@ its auth code crash (`request_data.get` on a list, auth_exception_handler.py) an
 read_request_body) only to fail serialisation towards the backend, which then counts as a 5xx against
 every model of the fallback chain. So a body must be strict JSON and an object before LiteLLM sees it.
 A `metadata` that is not an object crashes it too.
-On /v1/messages, `messages` that are not an array of objects fail inside its Anthropic-to-OpenAI
-conversion (500 after retries and the chain, "'list' object is not a mapping").
+On /v1/messages, `messages`, `tools`, `tool_choice` or `system` of the wrong shape fail inside its
+Anthropic adapters (500, "'list' object is not a mapping", "'int' object has no attribute 'get'").
 On /v1/completions a `prompt` that is not text or token ids fails in LiteLLM's prompt conversion
 before any call, reported as an APIConnectionError ("Unmapped prompt format"): retried, walked down
 the chain, answered 500, and counted as a connection failure against every model; so do chat-only
@@ -78,14 +78,28 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
     for key in METADATA_KEYS:
         if value.get(key) is not None and not isinstance(value[key], dict):
             return f"{key} must be an object"
-    if surface == "messages" and "messages" in value and not _is_objects(value["messages"]):
-        return "messages must be an array of message objects"
+    if surface == "messages":
+        return _anthropic_problem(value)
     if _depth(value) > MAX_DEPTH:
         return f"the request body is nested more than {MAX_DEPTH} levels deep"
     if surface == "completions" and (chat_only := sorted(CHAT_ONLY & value.keys())):
         return f"{chat_only[0]} is not a parameter of /v1/completions (it belongs to /v1/chat/completions)"
     if surface == "completions" and "prompt" in value and not _is_prompt(value["prompt"]):
         return "prompt must be a string, an array of strings, or token ids (an array of integers or of arrays)"
+    return None
+
+
+def _anthropic_problem(body: dict[str, object]) -> str | None:
+    """The Messages shapes LiteLLM's Anthropic adapters index without checking (500 otherwise)."""
+    if "messages" in body and not _is_objects(body["messages"]):
+        return "messages must be an array of message objects"
+    if body.get("tools") is not None and not _is_objects(body["tools"]):
+        return "tools must be an array of tool objects"
+    if body.get("tool_choice") is not None and not isinstance(body["tool_choice"], dict):
+        return "tool_choice must be an object such as {\"type\": \"auto\"}"
+    system = body.get("system")
+    if system is not None and not isinstance(system, str) and not _is_objects(system):
+        return "system must be a string or an array of content blocks"
     return None
 
 

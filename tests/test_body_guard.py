@@ -71,6 +71,15 @@ def test_nesting_deeper_than_the_backend_call_can_encode_is_a_400() -> None:
     assert body_problem(b'{"a": ' + b"[" * 255 + b"]" * 255 + b"}") is None
 
 
+@pytest.mark.parametrize(("field", "value"), [("tools", {}), ("tools", [1]), ("tool_choice", 3),
+                                              ("tool_choice", "auto"), ("system", [3]), ("system", 3)])
+def test_anthropic_tools_tool_choice_and_system_have_their_shapes(field: str, value: object) -> None:
+    body = json.dumps({"model": "m", "messages": [], field: value}).encode()
+    assert (body_problem(body, "messages") or "").startswith(field)
+    ok = {"tools": [{"name": "t"}], "tool_choice": {"type": "auto"}, "system": [{"type": "text", "text": "x"}]}
+    assert body_problem(json.dumps({"model": "m", field: ok[field]}).encode(), "messages") is None
+
+
 @pytest.mark.parametrize("prompt", ["", "hi", ["a", "b"], [1, 2], [[1], [2, 3]]])
 def test_completions_prompts_openai_accepts_pass(prompt: object) -> None:
     assert body_problem(json.dumps({"model": "m", "prompt": prompt}).encode(), "completions") is None
