@@ -12,6 +12,8 @@ On /v1/completions a `prompt` that is not text or token ids fails in LiteLLM's p
 before any call, reported as an APIConnectionError ("Unmapped prompt format"): retried, walked down
 the chain, answered 500, and counted as a connection failure against every model; so do chat-only
 parameters there, and JSON nested deeper than the backend call can encode.
+A `stream` that is truthy but not `true` (`1`, `"yes"`) makes LiteLLM return a stream where the
+completions path expects a response (500, "'async_generator' object has no attribute 'get'").
 Its per-request control headers are read with a bare `float()`/`int()` (litellm_pre_call_utils.py
 LiteLLMProxyRequestSetup): a value that is not a number answers 500, so those are checked too.
 """
@@ -80,6 +82,8 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
             return f"{key} must be an object"
     if surface == "messages":
         return _anthropic_problem(value)
+    if value.get("stream") not in (True, False, None):  # `1` streams on some paths, not on others
+        return "stream must be true or false"
     if _depth(value) > MAX_DEPTH:
         return f"the request body is nested more than {MAX_DEPTH} levels deep"
     if surface == "completions" and (chat_only := sorted(CHAT_ONLY & value.keys())):

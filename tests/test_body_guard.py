@@ -66,6 +66,11 @@ def test_completions_take_no_chat_only_parameters(param: str) -> None:
     assert body_problem(body, "chat") is None
 
 
+@pytest.mark.parametrize("stream", [1, 0, "yes", [], {}])
+def test_stream_is_a_boolean(stream: object) -> None:
+    assert body_problem(json.dumps({"model": "m", "stream": stream}).encode()) == "stream must be true or false"
+
+
 def test_nesting_deeper_than_the_backend_call_can_encode_is_a_400() -> None:
     assert body_problem(b'{"a": ' + b"[" * 256 + b"]" * 256 + b"}") is not None
     assert body_problem(b'{"a": ' + b"[" * 255 + b"]" * 255 + b"}") is None
