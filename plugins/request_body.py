@@ -82,7 +82,8 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
             return f"{key} must be an object"
     if surface == "messages":
         return _anthropic_problem(value)
-    if value.get("stream") not in (True, False, None):  # `1` streams on some paths, not on others
+    stream = value.get("stream")
+    if stream is not None and not isinstance(stream, bool):  # `1` streams on some paths, not on others
         return "stream must be true or false"
     if _depth(value) > MAX_DEPTH:
         return f"the request body is nested more than {MAX_DEPTH} levels deep"
