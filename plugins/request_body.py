@@ -82,6 +82,12 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
             return f"{key} must be an object"
     if surface == "messages":
         return _anthropic_problem(value)
+    if surface == "chat" and isinstance(value.get("messages"), list):
+        for message in value["messages"]:
+            # LiteLLM's role conversions index `content` (KeyError 'content' -> 500 for a bare
+            # developer message); only an assistant turn may leave it out (tool calls instead)
+            if isinstance(message, dict) and message.get("role") != "assistant" and "content" not in message:
+                return f"a {message.get('role')!s} message needs content"
     stream = value.get("stream")
     if stream is not None and not isinstance(stream, bool):  # `1` streams on some paths, not on others
         return "stream must be true or false"

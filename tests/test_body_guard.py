@@ -71,6 +71,11 @@ def test_stream_is_a_boolean(stream: object) -> None:
     assert body_problem(json.dumps({"model": "m", "stream": stream}).encode()) == "stream must be true or false"
 
 
+def test_a_chat_message_other_than_the_assistants_needs_content() -> None:
+    assert body_problem(b'{"messages": [{"role": "developer"}]}', "chat") == "a developer message needs content"
+    assert body_problem(b'{"messages": [{"role": "assistant", "tool_calls": []}]}', "chat") is None
+
+
 def test_nesting_deeper_than_the_backend_call_can_encode_is_a_400() -> None:
     assert body_problem(b'{"a": ' + b"[" * 256 + b"]" * 256 + b"}") is not None
     assert body_problem(b'{"a": ' + b"[" * 255 + b"]" * 255 + b"}") is None
