@@ -104,6 +104,9 @@ def _anthropic_problem(body: dict[str, object]) -> str | None:
     """The Messages shapes LiteLLM's Anthropic adapters index without checking (500 otherwise)."""
     if "messages" in body and not _is_objects(body["messages"]):
         return "messages must be an array of message objects"
+    for message in body.get("messages") or ():
+        if not isinstance(message, dict) or "role" not in message or "content" not in message:
+            return "every message needs a role and content"  # KeyError 'role' -> 500 otherwise
     if body.get("tools") is not None and not _is_objects(body["tools"]):
         return "tools must be an array of tool objects"
     if body.get("tool_choice") is not None and not isinstance(body["tool_choice"], dict):

@@ -71,6 +71,11 @@ def test_stream_is_a_boolean(stream: object) -> None:
     assert body_problem(json.dumps({"model": "m", "stream": stream}).encode()) == "stream must be true or false"
 
 
+def test_an_anthropic_message_needs_role_and_content() -> None:
+    assert body_problem(b'{"messages": [{}]}', "messages") == "every message needs a role and content"
+    assert body_problem(b'{"messages": [{"role": "user", "content": "hi"}]}', "messages") is None
+
+
 def test_a_chat_message_other_than_the_assistants_needs_content() -> None:
     assert body_problem(b'{"messages": [{"role": "developer"}]}', "chat") == "a developer message needs content"
     assert body_problem(b'{"messages": [{"role": "assistant", "tool_calls": []}]}', "chat") is None
