@@ -102,11 +102,11 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
 
 def _anthropic_problem(body: dict[str, object]) -> str | None:
     """The Messages shapes LiteLLM's Anthropic adapters index without checking (500 otherwise)."""
-    if "messages" in body and not _is_objects(body["messages"]):
+    messages = body.get("messages", [])
+    if not isinstance(messages, list) or not _is_objects(messages):
         return "messages must be an array of message objects"
-    for message in body.get("messages") or ():
-        if not isinstance(message, dict) or "role" not in message or "content" not in message:
-            return "every message needs a role and content"  # KeyError 'role' -> 500 otherwise
+    if any("role" not in m or "content" not in m for m in messages):
+        return "every message needs a role and content"  # KeyError 'role' -> 500 otherwise
     if body.get("tools") is not None and not _is_objects(body["tools"]):
         return "tools must be an array of tool objects"
     if body.get("tool_choice") is not None and not isinstance(body["tool_choice"], dict):
