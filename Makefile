@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit bench soak corpus model clean promtool compat compat-env
+.PHONY: install install-max run test lint unit fuzz bench soak corpus model clean promtool compat compat-env
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -71,6 +71,11 @@ $(VENV_COMPAT)/.installed: $(VENV)/.installed requirements/compat.txt
 compat: compat-env install-max
 	$(VENV_COMPAT)/bin/python -m pytest -q -ra -m "not integration"
 	$(VENV_COMPAT)/bin/python -m pytest -q -ra tests/test_compat_integration.py
+
+# The fuzz suite with 10x CI's count of generated requests (FUZZ_EXAMPLES overrides it).
+FUZZ_EXAMPLES ?= 10000
+fuzz: install install-max
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/test_fuzz_integration.py
 
 # Loopback benchmark against an instant stub backend (no MAX Serve needed); writes bench/results.json.
 # compat-env: the newest supported LiteLLM's environment, for the hook's cost under each version.

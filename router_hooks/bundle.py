@@ -2,8 +2,9 @@
 
 `build_bundle` only constructs (no thread, no socket, no file touched, no route mounted);
 `Bundle.start` binds the exporter, starts the fallback-rate refresher and the health monitor
-(on the running event loop) and mounts the operator routes; `Bundle.stop` undoes all of it. The
-proxy (`router_hooks.__init__`), the tests and the benchmarks use it the same way.
+(on the running event loop), mounts the operator routes and puts the body guard in front of the
+app; `Bundle.stop` undoes all of it. The proxy (`router_hooks.__init__`), the tests and the
+benchmarks use it the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from plugins.health.state import HealthState
 from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_workers
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
+from router_hooks.body_guard import InstalledGuard
+from router_hooks.body_guard import install as install_body_guard
 from router_hooks.compat import router_view, warn_if_untested
 from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
@@ -55,9 +58,10 @@ class Bundle:
     multiproc_dir: str | None = None
     routes: OperatorRoutes | None = field(default=None, init=False)
     metrics_mount: asyncio.Task[bool] | None = field(default=None, init=False)
+    guard: InstalledGuard | None = field(default=None, init=False)
 
     def start(self, app: FastAPI | None = None) -> None:
-        """Serve the exporter, refresh the gauges, probe the backends, mount routes on `app`.
+        """Serve the exporter, refresh the gauges, probe the backends, guard and mount routes on `app`.
 
         The monitor needs a running event loop (LiteLLM 1.108.7 loads callbacks inside the app's
         lifespan start-up, on its loop); without one it is not started and a warning says so.
@@ -75,6 +79,7 @@ class Bundle:
         if app is not None:
             self.routes = OperatorRoutes(self.hook, self.gate, self.monitor)
             self.routes.mount(app)
+            self.guard = install_body_guard(app)
             self._redact_metrics(app)
 
     def _redact_metrics(self, app: FastAPI) -> None:
@@ -90,6 +95,9 @@ class Bundle:
         if self.metrics_mount is not None:
             self.metrics_mount.cancel()
             self.metrics_mount = None
+        if self.guard is not None:
+            self.guard.remove()
+            self.guard = None
         if self.routes is not None:
             self.routes.unmount()
             self.routes = None

@@ -28,6 +28,7 @@ from plugins.request_size import SURFACE_FIELDS, measure_request
 from plugins.routing import Route, choose_route, default_route
 from plugins.surfaces import Surface, read, surface_of, validate
 from plugins.surfaces.responses import continued_deployment
+from router_hooks import request_errors
 from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 
@@ -116,6 +117,7 @@ class AgentRouterHook(CustomLogger):
         if not isinstance(metadata, dict):
             metadata = data[key] = {}
         metadata[META_KEY] = record
+        request_errors.attach(metadata)
         logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
                      record.intent, record.confidence)
         return data
@@ -205,6 +207,23 @@ class AgentRouterHook(CustomLogger):
         if self.health is not None:
             self.health.observe(model, error)
 
+    async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any,
+                                           response: Any) -> Any:
+        """No response is not a success: a 400 instead of LiteLLM's 200 `null`.
+
+        LiteLLM 1.108.7 with `drop_params` retries a backend's 422 once without the parameters the
+        422 names, and when the retry fails the same way it leaves its loop with no response
+        (llms/openai/openai.py acompletion, `for _ in range(2)`): the proxy would answer 200 `null`.
+        """
+        if response is not None:
+            return None
+        model = data.get("model")
+        if model in self.metrics.models:
+            self.metrics.error(model, "http_4xx")
+        raise HTTPException(status_code=400, detail={"error": {
+            "message": "agent-router: the model backend rejected the request's parameters (422) and returned "
+                       "no response", "type": "invalid_request_error", "param": None, "code": "400"}})
+
     # -- response header -------------------------------------------------------------------
 
     async def async_post_call_response_headers_hook(
@@ -251,6 +270,10 @@ class AgentRouterHook(CustomLogger):
         except Exception:
             logger.exception("agent-router: success metrics failed")
 
+    async def async_pre_call_deployment_hook(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
+        request_errors.stop_if_rejected(kwargs)  # raises on purpose: see request_errors
+        return None
+
     async def async_post_call_failure_deployment_hook(
         self,
         request_data: Mapping[str, Any],
@@ -267,6 +290,7 @@ class AgentRouterHook(CustomLogger):
                 kind = error_type(exception)
                 self.metrics.error(model, kind)
                 self._observe(model, kind)
+            request_errors.note(request_data, exception)
         except Exception:
             logger.exception("agent-router: failure metrics failed")
 

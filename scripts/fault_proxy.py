@@ -1,7 +1,8 @@
 """A tiny HTTP forwarder that sits in front of a real MAX Serve process and injects faults.
 
-Modes: `pass` forwards everything (streams included, chunk by chunk); `error500` answers
-`500` with an OpenAI-style body; `close` drops the connection without answering. When the
+Modes: `pass` forwards everything (streams included, chunk by chunk); `error500`, `error400`,
+`error404` and `error422` answer that status with an OpenAI-style body (the 4xx ones as a backend
+rejecting the request itself would); `close` drops the connection without answering. When the
 upstream refuses connections (its process stopped), the client's connection is dropped too, so
 LiteLLM sees a connection error, as it would without this forwarder. It runs in a thread of the
 test process and is stopped by the test that started it.
@@ -17,7 +18,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-Mode = Literal["pass", "error500", "close"]
+Mode = Literal["pass", "error500", "error400", "error404", "error422", "close"]
+# mode -> (status, OpenAI error type) of the answer it injects
+_INJECTED: dict[str, tuple[int, str]] = {
+    "error500": (500, "server_error"),
+    "error400": (400, "invalid_request_error"),
+    "error404": (404, "invalid_request_error"),
+    "error422": (422, "invalid_request_error"),
+}
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
@@ -63,10 +71,11 @@ class FaultProxy:
                 if mode == "close":
                     self._drop()
                     return
-                if mode == "error500":
-                    payload = json.dumps({"error": {"message": "injected fault", "type": "server_error",
-                                                    "code": "500"}}).encode()
-                    self.send_response(500)
+                if mode in _INJECTED:
+                    status, kind = _INJECTED[mode]
+                    payload = json.dumps({"error": {"message": f"injected {status}", "type": kind,
+                                                    "param": None, "code": str(status)}}).encode()
+                    self.send_response(status)
                     self.send_header("content-type", "application/json")
                     self.send_header("content-length", str(len(payload)))
                     self.end_headers()

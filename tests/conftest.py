@@ -10,6 +10,7 @@ import pytest
 
 from scripts.stack import ensure_echo_model
 from tests.support.cluster import Backend, Proxy, launch_proxy, start_backends
+from tests.support.wait import eventually
 
 # Importing litellm would otherwise fetch its model-cost map from the internet: tests stay local.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -37,12 +38,22 @@ def backends(echo_model: Path, log_dir: Path) -> Iterator[dict[str, Backend]]:
 
 
 @pytest.fixture()
-def healthy_backends(backends: dict[str, Backend]) -> dict[str, Backend]:
-    """Backends as a test expects them: all running, no fault injected."""
+def healthy_backends(backends: dict[str, Backend], request: pytest.FixtureRequest) -> dict[str, Backend]:
+    """Backends as a test expects them: all running, no fault injected, and, for a test that uses
+    the shared proxy, that proxy seeing every model healthy and none cooled down (a fault another
+    test injected through the shared backends is seen by the shared proxy's monitor too)."""
     for backend in backends.values():
         backend.fault.mode = "pass"
         backend.ensure_running()
+    if "proxy" in request.fixturenames:
+        shared: Proxy = request.getfixturevalue("proxy")
+        eventually(lambda: _sees_all_healthy(shared), 60, "the shared proxy seeing every model healthy")
     return backends
+
+
+def _sees_all_healthy(proxy: Proxy) -> bool:
+    models = proxy.client.get("/router/health").json()["models"]
+    return all(m["status"] == "healthy" and not m["cooldown"]["active"] for m in models.values())
 
 
 @pytest.fixture(scope="session")

@@ -62,11 +62,23 @@ def test_a_refused_connection_wrapped_as_a_500_is_a_connection_failure() -> None
     assert error_type(info.value) == "connection"
 
 
-def test_a_real_500_stays_http_5xx() -> None:
+class APIStatusError(Exception):
+    """Named like the openai SDK's HTTP status error: evidence that the backend answered."""
+
+
+def _raised_from(cause: BaseException) -> UpstreamFailure:
     try:
         try:
-            raise ValueError("upstream said 500")
-        except ValueError as inner:
+            raise cause
+        except type(cause) as inner:
             raise UpstreamFailure(500) from inner
     except UpstreamFailure as exc:
-        assert error_type(exc) == "http_5xx"
+        return exc
+
+
+def test_a_500_the_backend_answered_stays_http_5xx() -> None:
+    assert error_type(_raised_from(APIStatusError("500 from upstream"))) == "http_5xx"
+
+
+def test_a_500_raised_before_anything_was_sent_is_the_requests_failure() -> None:
+    assert error_type(_raised_from(ValueError("cannot encode the request"))) == "other"

@@ -176,3 +176,38 @@ class Status(Exception):
 def test_error_types_are_a_fixed_set(exc: BaseException | None, kind: str) -> None:
     assert error_type(exc) == kind
     assert kind in ERROR_TYPES
+
+
+def _litellm(name: str) -> type[Exception]:
+    return type(name, (Exception,), {"__module__": "litellm.exceptions"})
+
+
+def _wrapped(cause: BaseException, name: str = "APIConnectionError") -> BaseException:
+    """How LiteLLM raises its errors: while handling what the provider code or the SDK raised."""
+    try:
+        try:
+            raise cause
+        except BaseException as exc:
+            raise _litellm(name)("OpenAIException - ...") from exc
+    except BaseException as raised:
+        return raised
+
+
+def test_a_litellm_error_is_the_backends_only_when_the_wire_is_in_its_cause_chain() -> None:
+    transport = type("ConnectError", (type("TransportError", (Exception,), {}),), {})
+    status = type("InternalServerError", (type("APIStatusError", (Exception,), {}),), {})
+    # A refused connection that LiteLLM's OpenAI client reports as a 500: the wire says connection.
+    assert error_type(_wrapped(transport("refused"), "InternalServerError")) == "connection"
+    assert error_type(_wrapped(status("500"), "InternalServerError")) == "http_5xx"
+    assert error_type(_wrapped(ConnectionResetError())) == "connection"
+    # LiteLLM's provider code failing on the request before sending it: not the backend's fault
+    assert error_type(_wrapped(ValueError("Unsupported response_format type - []"))) == "other"
+    assert error_type(_wrapped(TypeError("create() got an unexpected keyword argument 'tools'"),
+                               "InternalServerError")) == "other"
+    assert error_type(_wrapped(RecursionError(), "InternalServerError")) == "other"
+    # a retry, raised while handling the first attempt's error: LiteLLM's own error is no evidence
+    first = _wrapped(ValueError("Unsupported response_format type - []"))
+    try:
+        raise ValueError("Unsupported response_format type - []") from first
+    except ValueError as again:
+        assert error_type(_wrapped(again)) == "other"

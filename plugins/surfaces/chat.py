@@ -102,6 +102,7 @@ def validate(body: Mapping[str, Any]) -> None:
     params.boolean(body, "logprobs")
     params.boolean(body, "parallel_tool_calls")
     params.obj(body, "stream_options")
+    params.response_format(body)
     function_tools(body, "tools")
 
 

@@ -113,3 +113,20 @@ def schema(holder: Mapping[str, Any], where: str, key: str = "parameters") -> No
     value = holder.get(key)
     if value is not None and not isinstance(value, dict):
         raise PromptError(f"`{where}.{key}` must be a JSON Schema object", f"{where}.{key}")
+
+
+# OpenAI's response formats; LiteLLM 1.108.7 answers 500 to anything else (found by the fuzz suite).
+RESPONSE_FORMATS: Final = ("text", "json_object", "json_schema")
+
+
+def response_format(body: Mapping[str, Any], name: str = "response_format") -> None:
+    """`{"type": "text" | "json_object" | "json_schema", ...}`; json_schema needs its object."""
+    value = body.get(name)
+    if value is None:
+        return
+    if not isinstance(value, dict) or value.get("type") not in RESPONSE_FORMATS:
+        raise PromptError(f"`{name}` must be an object whose `type` is one of {', '.join(RESPONSE_FORMATS)}, "
+                          f"not {shown(value)}", name)
+    if value["type"] == "json_schema" and not isinstance(value.get("json_schema"), dict):
+        raise PromptError(f"`{name}.json_schema` must be an object", f"{name}.json_schema")
+
