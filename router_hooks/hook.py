@@ -13,7 +13,6 @@ from typing import Any
 
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
-from litellm.proxy._types import ProxyException
 from litellm.proxy.hooks.responses_id_security import decrypted_response_id
 
 from plugins.classify.decision import Classifier
@@ -24,27 +23,26 @@ from plugins.metrics.series import DIRECT_INTENT, RouterMetrics
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
 from plugins.redact import has_credentials, without_credentials
-from plugins.request_size import SURFACE_FIELDS, measure_request
+from plugins.request_size import measure_request
 from plugins.routing import Route, choose_route, default_route
 from plugins.surfaces import Surface, read, surface_of, validate
 from plugins.surfaces.responses import continued_deployment
 from router_hooks import request_errors
+from router_hooks.call_data import (
+    META_KEY,
+    SURFACE_METADATA,
+    attempted_group,
+    elapsed,
+    model_group,
+    record_in,
+    served_id,
+)
+from router_hooks.client_errors import bad_request, invalid_request, prompt_field, unknown_key_without_database
 from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 
 logger = logging.getLogger(__name__)
 
-# The key of the RoutingRecord in LiteLLM's request metadata (`metadata`, or `litellm_metadata` on
-# the routes where LiteLLM keeps request metadata there).
-META_KEY = "agent_router"
-METADATA_KEYS = ("metadata", "litellm_metadata")
-# Where LiteLLM 1.108.7 keeps request metadata per surface (proxy/litellm_pre_call_utils.py,
-# LITELLM_METADATA_ROUTES): on /v1/responses and /v1/messages `metadata` is the client's own API
-# parameter (forwarded to the provider), and only `litellm_metadata` reaches the callbacks.
-SURFACE_METADATA: dict[Surface, str] = {
-    "chat": "metadata", "completions": "metadata",
-    "responses": "litellm_metadata", "messages": "litellm_metadata",
-}
 # The `classifier` of a record that was not classified but continues a stored response.
 CONTINUATION = "previous_response"
 __all__ = ["HEADER", "AgentRouterHook"]
@@ -155,7 +153,7 @@ class AgentRouterHook(CustomLogger):
             return record, None
         if fit.model is None:
             # No model of the chain can take the prompt: refuse before any backend is called.
-            raise invalid_request(fit.message(), _prompt_field(call_type), surface_of(call_type),
+            raise invalid_request(fit.message(), prompt_field(call_type), surface_of(call_type),
                                   code="context_length_exceeded")
         return record.rerouted(fit.model, "context_window"), self.context.fitter(fit.tokens)
 
@@ -244,7 +242,7 @@ class AgentRouterHook(CustomLogger):
                 headers[API_BASE_HEADER] = without_credentials(api_base)
             record = record_in(data)
             if record is not None:
-                served = self._deployments(_served_id(call_info, data))
+                served = self._deployments(served_id(call_info, data))
                 headers[HEADER] = record.header(served, self._clock())
             return headers or None
         except Exception:
@@ -257,13 +255,13 @@ class AgentRouterHook(CustomLogger):
         self, kwargs: dict[str, Any], response_obj: Any, start_time: Any, end_time: Any
     ) -> None:
         try:
-            model = _model_group(kwargs)
+            model = model_group(kwargs)
             if model not in self.metrics.models:
                 return  # background health checks have no model group; other groups are not ours
             self._observe(model, None)
             record = record_in(kwargs.get("litellm_params"))
             if record is None:
-                self.metrics.served(model, model, DIRECT_INTENT, _elapsed(start_time, end_time))
+                self.metrics.served(model, model, DIRECT_INTENT, elapsed(start_time, end_time))
             else:
                 seconds = self._clock() - record.started
                 self.metrics.served(record.chosen_model, model, record.intent, seconds)
@@ -285,7 +283,7 @@ class AgentRouterHook(CustomLogger):
         # async_log_failure_event is not used: LiteLLM 1.108.7 fires it once per client request
         # (has_logged_async_failure), so failures of fallback targets were never counted.
         try:
-            model = _attempted_group(request_data, call_type)
+            model = attempted_group(request_data, call_type)
             if model in self.metrics.models:
                 kind = error_type(exception)
                 self.metrics.error(model, kind)
@@ -323,105 +321,3 @@ class AgentRouterHook(CustomLogger):
             return None
         return HTTPException(status_code=503, detail={"error": {
             "message": message, "type": "service_unavailable", "param": None, "code": "503"}})
-
-
-def unknown_key_without_database(exc: Exception) -> HTTPException | None:
-    """A key other than the master key, on a proxy with no key database, is a wrong key: 401.
-
-    LiteLLM 1.108.7 answers such a request with 400 "No connected db." (user_api_key_auth.py);
-    with no database there are no virtual keys, so the key cannot be valid.
-    """
-    if getattr(exc, "type", None) != "no_db_connection":
-        return None
-    return HTTPException(
-        status_code=401,
-        detail="Authentication Error: invalid API key (this proxy has no key database; "
-        "only its master key is accepted)",
-    )
-
-
-def bad_request(exc: PromptError, surface: Surface | None) -> Exception:
-    return invalid_request(f"agent-router: {exc}", exc.param, surface)
-
-
-def invalid_request(message: str, param: str | None, surface: Surface | None,
-                    code: str | None = None) -> Exception:
-    """The one builder of a 400 for the client's request, in the error format of the API called.
-
-    LiteLLM 1.108.7 renders a ProxyException raised by the pre-call hook OpenAI-style with its
-    `param`, and Anthropic-style on /v1/messages; its body's `code` is the status, so an OpenAI
-    error `code` of our own (`context_length_exceeded`, which agent harnesses look for to compact
-    the conversation) goes through an HTTPException on the OpenAI surfaces.
-    """
-    if code is None or surface == "messages":
-        return ProxyException(message=message, type="invalid_request_error", param=param, code=400)
-    return HTTPException(status_code=400, detail={"error": {
-        "message": message, "type": "invalid_request_error", "param": param, "code": code}})
-
-
-def _prompt_field(call_type: str) -> str | None:
-    fields = SURFACE_FIELDS.get(call_type)
-    return fields[0] if fields else None
-
-
-def record_in(container: Any) -> RoutingRecord | None:
-    """The hook's record in request data or `litellm_params`: under `metadata` or `litellm_metadata`."""
-    if not isinstance(container, Mapping):
-        return None
-    for key in METADATA_KEYS:
-        metadata = container.get(key)
-        if isinstance(metadata, Mapping):
-            record = metadata.get(META_KEY)
-            if isinstance(record, RoutingRecord):
-                return record
-    return None
-
-
-def _served_id(call_info: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
-    """The deployment that answered: `litellm_call_info["model_id"]` (from the response's hidden
-    params). On non-streaming /v1/messages LiteLLM 1.108.7 drops those before the header hook, and
-    the request's own `model_info` is the first attempt's (a fallback works on a copy); the
-    request's logging object holds the litellm_params of the attempt that answered."""
-    model_id = call_info.get("model_id")
-    if isinstance(model_id, str) and model_id:
-        return model_id
-    details = getattr(data.get("litellm_logging_obj"), "model_call_details", None)
-    params = details.get("litellm_params") if isinstance(details, Mapping) else None
-    holders = [params.get(key) for key in METADATA_KEYS] if isinstance(params, Mapping) else []
-    for holder in (*holders, call_info):
-        info = holder.get("model_info") if isinstance(holder, Mapping) else None
-        found = info.get("id") if isinstance(info, Mapping) else None
-        if isinstance(found, str) and found:
-            return found
-    return None
-
-
-def _attempted_group(request_data: Mapping[str, Any], call_type: Any) -> str | None:
-    """The model group of a failed attempt, under the metadata key of the call's own surface.
-
-    Bridged calls fail twice: LiteLLM 1.108.7 fires the per-attempt hook for the router's
-    `aresponses`/`anthropic_messages` call and again for the `acompletion` it makes inside it
-    (utils.py `client` wrapper). That inner call carries the outer request's `litellm_metadata`
-    but no `model_group` in `metadata`, so reading only the call type's own key counts each
-    failed attempt once.
-    """
-    surface = surface_of(call_type)
-    keys = (SURFACE_METADATA[surface],) if surface is not None else ("litellm_metadata", "metadata")
-    for key in keys:
-        metadata = request_data.get(key)
-        if isinstance(metadata, Mapping) and isinstance(metadata.get("model_group"), str):
-            return str(metadata["model_group"])
-    return None
-
-
-def _model_group(kwargs: Mapping[str, Any]) -> str | None:
-    slo = kwargs.get("standard_logging_object") or {}
-    group = slo.get("model_group") if isinstance(slo, Mapping) else None
-    return group if isinstance(group, str) and group else None
-
-
-def _elapsed(start: Any, end: Any) -> float:
-    try:
-        return float((end - start).total_seconds())
-    except (TypeError, AttributeError):
-        return 0.0

@@ -11,7 +11,8 @@ import pytest
 from fastapi import HTTPException
 
 from plugins.record import RoutingRecord
-from router_hooks.hook import AgentRouterHook, record_in
+from router_hooks.call_data import record_in
+from router_hooks.hook import AgentRouterHook
 from router_hooks.router_view import DeploymentIndex
 from scripts.bench.bodies import chat_loop, one_megabyte
 from scripts.bench.hook import build_hook

@@ -11,7 +11,7 @@ import pytest
 from litellm.proxy._types import ProxyException
 
 from plugins.record import RoutingRecord
-from router_hooks.hook import record_in
+from router_hooks.call_data import record_in
 from tests.support.agent_loops import loop_body
 from tests.test_hook import call, make_hook
 

@@ -266,7 +266,7 @@ def test_user_api_key_auth_is_a_request_dependency() -> None:
 def test_no_database_error_becomes_401() -> None:
     from litellm.proxy._types import ProxyErrorTypes, ProxyException
 
-    from router_hooks.hook import unknown_key_without_database
+    from router_hooks.client_errors import unknown_key_without_database
 
     exc = ProxyException(message="No connected db.", type=ProxyErrorTypes.no_db_connection,
                          param=None, code=400)
