@@ -163,12 +163,20 @@ def header_problem(headers: Mapping[str, str]) -> str | None:
     return None
 
 
+# The body parameters a problem can name: the OpenAI error's `param` is the first word of the
+# problem when it is one of them ("prompt must be a string, ..." -> "prompt").
+NAMED_PARAMS: Final = frozenset({"prompt", "stream", "messages", "tools", "tool_choice", "system",
+                                 *METADATA_KEYS, *CHAT_ONLY})
+
+
 def error_body(surface: Surface, message: str) -> bytes:
     """A 400 body in the error format of the surface called."""
     text = f"agent-router: {message}"
     if surface == "messages":  # Anthropic's format
         return json.dumps({"type": "error", "error": {"type": "invalid_request_error", "message": text}}).encode()
-    return json.dumps({"error": {"message": text, "type": "invalid_request_error", "param": None,
+    first = message.split(" ", 1)[0]
+    param = first if first in NAMED_PARAMS else None
+    return json.dumps({"error": {"message": text, "type": "invalid_request_error", "param": param,
                                  "code": "400"}}).encode()
 
 

@@ -93,7 +93,11 @@ class AgentRouterHook(CustomLogger):
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> dict[str, Any]:
         surface = surface_of(call_type)
-        if surface is None or not self.is_routed(data.get("model")):
+        if surface is None:
+            return data
+        if not self.is_routed(data.get("model")):
+            if data.get("model") in self.metrics.models:
+                self._check_direct(surface, data)
             return data
         prompt: Prompt | None = None
         continued: RoutingRecord | None = None
@@ -119,6 +123,17 @@ class AgentRouterHook(CustomLogger):
         logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
                      record.intent, record.confidence)
         return data
+
+    def _check_direct(self, surface: Surface, data: Mapping[str, Any]) -> None:
+        """A request naming one of the routed model groups itself is not classified, but bad input
+        still gets its 400 here rather than LiteLLM's 500 (seen: Responses `input: false`)."""
+        try:
+            validate(surface, data)
+            read(surface, data)
+        except PromptError as exc:
+            raise bad_request(exc, surface) from exc
+        except Exception:  # a reader bug must not fail a request the hook does not route
+            logger.exception("agent-router: checking the %s request failed", surface)
 
     async def route(self, prompt: Prompt | None, count: bool = True,
                     request: Mapping[str, Any] | None = None, call_type: str = "acompletion") -> RoutingRecord:

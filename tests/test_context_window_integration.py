@@ -108,15 +108,17 @@ def test_a_prompt_no_model_fits_is_a_400_that_reaches_no_backend(
     assert served(before, healthy_backends) == {}
 
 
-def test_without_the_hook_a_prompt_over_the_backend_s_limit_costs_a_failed_call_on_every_model(
+def test_without_the_hook_a_prompt_over_the_backend_s_limit_fails_on_the_primary_and_goes_nowhere_else(
     window_proxy: Proxy, healthy_backends: dict[str, Backend],
 ) -> None:
     # Pins why the hook checks before routing: MAX Serve answers "Prompt is too long" with a 400
     # that LiteLLM 1.108.7 treats as a plain BadRequestError (not ContextWindowExceededError, so
-    # `context_window_fallbacks` would never apply): it walks the generic chain, one failed call
-    # per model whatever its window. Named directly, the request is left to LiteLLM by the hook.
+    # `context_window_fallbacks` would never apply). With the shipped
+    # `fallback_on_unsupported_params: false` that 400 stops at the primary (without it LiteLLM
+    # walked the generic chain, one failed call per model): a request named directly, which the
+    # hook leaves to LiteLLM, fails there instead of being served by a model whose window fits.
     before = counts(healthy_backends)
     resp = window_proxy.chat(code_prompt(30_000), model="qwen-coder")
     assert resp.status_code == 400, resp.text
     assert "too long" in resp.json()["error"]["message"].lower()
-    assert served(before, healthy_backends) == {"qwen-coder": 1, "llama": 1, "deepseek-r1": 1}
+    assert served(before, healthy_backends) == {"qwen-coder": 1}

@@ -164,3 +164,13 @@ def test_unknown_key_without_database_becomes_401() -> None:
     out = asyncio.run(hook.async_post_call_failure_hook({}, NoDatabase("No connected db."), None))
     assert isinstance(out, HTTPException) and out.status_code == 401
     assert asyncio.run(hook.async_post_call_failure_hook({}, ValueError("other"), None)) is None
+
+
+def test_a_request_naming_a_routed_model_itself_still_gets_its_bad_input_answered_400() -> None:
+    hook, registry, _ = make_hook()
+    with pytest.raises(ProxyException) as info:
+        call(hook, {"model": "llama", "input": False, "max_output_tokens": 4}, "aresponses")
+    assert info.value.code == "400" and info.value.param == "input"
+    assert registry.get_sample_value("agent_router_classification_latency_seconds_count") == 0.0
+    # A model the bundle does not route is LiteLLM's to judge.
+    assert call(hook, {"model": "other", "input": False}, "aresponses") == {"model": "other", "input": False}
