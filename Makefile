@@ -72,10 +72,10 @@ compat: compat-env install-max
 	$(VENV_COMPAT)/bin/python -m pytest -q -ra -m "not integration"
 	$(VENV_COMPAT)/bin/python -m pytest -q -ra tests/test_compat_integration.py
 
-# The fuzz suite with 10x CI's count of generated requests (FUZZ_EXAMPLES overrides it).
+# The fuzz suite with 10x CI's count of newly generated requests (FUZZ_EXAMPLES overrides it).
 FUZZ_EXAMPLES ?= 10000
 fuzz: install install-max
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/test_fuzz_integration.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(BIN)/pytest -q -s tests/test_fuzz_integration.py
 
 # Loopback benchmark against an instant stub backend (no MAX Serve needed); writes bench/results.json.
 # compat-env: the newest supported LiteLLM's environment, for the hook's cost under each version.

@@ -80,8 +80,8 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
     for key in METADATA_KEYS:
         if value.get(key) is not None and not isinstance(value[key], dict):
             return f"{key} must be an object"
-    if surface == "messages":
-        return _anthropic_problem(value)
+    if surface == "messages" and (problem := _anthropic_problem(value)) is not None:
+        return problem  # and a valid Messages body still gets the checks below (depth, stream)
     if surface == "chat" and isinstance(value.get("messages"), list):
         for message in value["messages"]:
             # LiteLLM's role conversions index `content` (KeyError 'content' -> 500 for a bare
@@ -96,7 +96,7 @@ def body_problem(body: bytes, surface: Surface = "chat") -> str | None:
     if surface == "completions" and (chat_only := sorted(CHAT_ONLY & value.keys())):
         return f"{chat_only[0]} is not a parameter of /v1/completions (it belongs to /v1/chat/completions)"
     if surface == "completions" and "prompt" in value and not _is_prompt(value["prompt"]):
-        return "prompt must be a string, an array of strings, or token ids (an array of integers or of arrays)"
+        return "`prompt` must be a string, an array of strings, or token ids (an array of integers or of arrays)"
     return None
 
 
@@ -164,7 +164,7 @@ def header_problem(headers: Mapping[str, str]) -> str | None:
 
 
 # The body parameters a problem can name: the OpenAI error's `param` is the first word of the
-# problem when it is one of them ("prompt must be a string, ..." -> "prompt").
+# problem when it is one of them ("`prompt` must be a string, ..." -> "prompt").
 NAMED_PARAMS: Final = frozenset({"prompt", "stream", "messages", "tools", "tool_choice", "system",
                                  *METADATA_KEYS, *CHAT_ONLY})
 
@@ -174,7 +174,7 @@ def error_body(surface: Surface, message: str) -> bytes:
     text = f"agent-router: {message}"
     if surface == "messages":  # Anthropic's format
         return json.dumps({"type": "error", "error": {"type": "invalid_request_error", "message": text}}).encode()
-    first = message.split(" ", 1)[0]
+    first = message.split(" ", 1)[0].strip("`")
     param = first if first in NAMED_PARAMS else None
     return json.dumps({"error": {"message": text, "type": "invalid_request_error", "param": param,
                                  "code": "400"}}).encode()

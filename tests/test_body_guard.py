@@ -199,3 +199,13 @@ async def _bad_header_is_400_before_the_body_is_read() -> None:
     resp = await _post(BodyGuard(_app(seen)), "/v1/messages", b"{}", **{"x-litellm-timeout": "soon"})
     assert resp.status_code == 400 and "x-litellm-timeout" in resp.json()["error"]["message"]
     assert seen == []
+
+
+def test_a_valid_messages_body_nested_too_deep_is_refused_too() -> None:
+    # Found by the fuzz suite: the Anthropic shape checks returned early, so a Messages body with a
+    # deeply nested extra field reached LiteLLM, whose JSON encoder hit its recursion limit (500).
+    deep = "[" * 1000 + "1" + "]" * 1000
+    body = ('{"content": ' + deep + ', "model": "agent-router", "max_tokens": 4, '
+            '"messages": [{"role": "user", "content": "hi"}]}').encode()
+    assert body_problem(body, "messages") == "the request body is nested more than 256 levels deep"
+
