@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 
-from scripts.bench.load import HEADER, PROMPTS, chat_body
+from plugins.record import HEADER
+from scripts.bench.load import PROMPTS, chat_body
 from scripts.stack import BACKENDS, Managed
 
 CODE_PROMPT = PROMPTS[0]

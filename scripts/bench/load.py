@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 
 from plugins.classify.evaluation import percentile as nearest_rank
+from plugins.record import HEADER
 
 # A fixed mix of prompts, one per intent, so every configuration sees the same requests and the
 # bundle's classifier does real work (the keyword patterns scan the whole prompt).
@@ -28,7 +29,6 @@ PROMPTS: tuple[str, ...] = (
     "What is the probability of rolling two sixes with two dice? Calculate the ratio.",
     "Recommend a travel itinerary for a week in Portugal and write a short poem about it.",
 )
-HEADER = "x-routing-metadata"
 
 
 @dataclass

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from plugins.record import HEADER
 from scripts.bench.load import PROMPTS
 from scripts.soak.surfaces import Surface, good_stream
-
-HEADER = "x-routing-metadata"
 
 
 @dataclass(frozen=True)
