@@ -127,18 +127,28 @@ def launch_proxy(
     master_key: str | None = None,
     extra_args: Sequence[str] = (),
 ) -> Proxy:
-    """A ready proxy on a free port; `with launch_proxy(...) as proxy:` stops it on the way out."""
-    port = free_port()
+    """A ready proxy on a free port; `with launch_proxy(...) as proxy:` stops it on the way out.
+
+    A port found free can be taken by another process before the proxy binds it (seen in a
+    clean-clone run: "[Errno 98] ... address already in use"): such a start is tried again on new
+    ports, at most twice more; any other start-up failure is raised at once.
+    """
     key = master_key or "sk-test-" + secrets.token_hex(12)
-    env = proxy_env(os.environ, key, api_bases(backends))
-    # Never the configured 8001: parallel proxies (and MAX Serve's default) would collide there.
-    env["AGENT_ROUTER_METRICS_PORT"] = str(free_port())
-    env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
-    env.update(extra_env or {})
-    process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
-    except BaseException:
-        process.stop()
-        raise
-    return Proxy(port, key, process, int(env["AGENT_ROUTER_METRICS_PORT"]))
+    for attempt in range(3):
+        port = free_port()
+        env = proxy_env(os.environ, key, api_bases(backends))
+        # Never the configured 8001: parallel proxies (and MAX Serve's default) would collide there.
+        env["AGENT_ROUTER_METRICS_PORT"] = str(free_port())
+        env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
+        env.update(extra_env or {})
+        process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
+        try:
+            wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
+        except BaseException:
+            process.stop()
+            log = process.log_path.read_text(errors="replace") if process.log_path.exists() else ""
+            if attempt < 2 and "address already in use" in log:
+                continue
+            raise
+        return Proxy(port, key, process, int(env["AGENT_ROUTER_METRICS_PORT"]))
+    raise AssertionError("unreachable: the last attempt returns or raises")
