@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from scripts.corpus import benchmarks, chat, lookups, programming, wildchat
+from scripts.corpus import benchmarks, chat, lookups, programming, tech_extra, wildchat, wildchat2
 from scripts.corpus.mirror import list_tree
 from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
 from scripts.training_data import NOT_TRAINING, Record, read_file, read_jsonl
@@ -60,7 +60,9 @@ def training_sources(mirrors: Path) -> dict[str, Callable[[], list[Record]]]:
         "clinc150_train": lambda: list(lookups.clinc(mirrors, SEED + 8)),
         "self_instruct_seed": lambda: list(chat.seed_tasks(mirrors)),
         "awesome_chatgpt_prompts": lambda: list(chat.awesome(mirrors)),
-    }
+        # More real first turns (WildChat samples of four other repositories, PRISM's opening prompts).
+        "wildchat_more": lambda: list(wildchat2.records(mirrors)),
+    } | {name: (lambda make=make: list(make(mirrors))) for name, make in tech_extra.SOURCES.items()}
 
 
 def write(path: Path, records: Sequence[Record]) -> None:
