@@ -8,10 +8,11 @@
 - `mathoverflow`: MathOverflow / Stats / Physics Stack Exchange questions (title + body, LaTeX) as curated in
   StackMathQA (yifanzhang-pro/StackMathQA, CC BY 4.0; Stack Exchange content CC BY-SA), the 100k subset's files
   under 4 MiB. One record per question URL; 120 MathOverflow, 80 Stats, 80 Physics drawn (`Random(SEED+3)`), then
-  80 / 40 / 40 more from the rest (`Random(SEED+6)`). All 440 read one by one (labels/reasoning-extra.tsv):
-  derivations, proofs, computations and maths / statistics concepts in notation -> reasoning (the default; every
-  MathOverflow and Stats question, a k-means++ step worked by hand among them); a physics concept or interpretation
-  asked in words, or a list of known techniques -> general (4 Physics questions). None asked for code or software.
+  80 more MathOverflow and all the other Stats and Physics questions (`Random(SEED+6)`). All 535 read one by one
+  (labels/reasoning-extra.tsv): derivations, proofs, computations and maths / statistics concepts in notation ->
+  reasoning (the default; every MathOverflow question, a k-means++ step worked by hand among them); a physics
+  concept or interpretation asked in words, or a list of known techniques -> general (5 Physics questions); the
+  maths asked for with a program (a quantile function "and plot it with R") -> code (1 Stats question).
 
 (a) logic in words:
 - `ar_lsat`: AR-LSAT (zhongwanjun/AR-LSAT, MIT) **train** analytical-reasoning games
@@ -70,7 +71,7 @@ SITES = {"mathoverflow.net": "mathoverflow", "stats.stackexchange.com": "stats",
          "physics.stackexchange.com": "physics"}
 #: questions drawn per site (Random(SEED+3)), from those under MAX_CHARS
 PER_SITE = {"mathoverflow": 120, "stats": 80, "physics": 80}
-MORE_PER_SITE = {"mathoverflow": 80, "stats": 40, "physics": 40}
+MORE_PER_SITE = {"mathoverflow": 80, "stats": 1000, "physics": 1000}  # Stats, Physics: all the rest
 
 AR_LSAT = Blob("zhongwanjun/AR-LSAT", "41f78ca7be3e24602b694b9d6b78105fc0c8bfc6",
                "complete_lsat_data/train_ar.json", "b3e57b967f84b78b454f8752e8be1c11e82f3454")
@@ -145,7 +146,7 @@ def stackmath_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     for site in sorted(found):
         first = rng.sample(found[site], PER_SITE[site])
         rest = [item for item in found[site] if item not in set(first)]
-        more = more_rng.sample(rest, MORE_PER_SITE[site])  # a second draw, read after the first
+        more = more_rng.sample(rest, min(len(rest), MORE_PER_SITE[site]))  # a second draw, read after the first
         for key, question in sorted(first + more):
             yield key, question, f"stackmathqa:{site}"
 
