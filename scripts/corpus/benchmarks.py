@@ -1,4 +1,4 @@
-"""Sources whose own split or category decides the label: GSM8K and MATH train (reasoning), MMLU dev/val."""
+"""Sources whose own split or category decides the label: GSM8K train (reasoning), ProofNet, MMLU dev/val."""
 
 from __future__ import annotations
 
@@ -14,10 +14,6 @@ from scripts.training_data import Record
 
 GSM8K = Blob("openai/grade-school-math", "3101c7d5072418e28b9008a6636bde82a006892c",
              "grade_school_math/data/train.jsonl", "7d97154b91aef28d01c3301741c81ce90039a4b1")
-# PRM800K's math_splits/train.jsonl as copied into this repository (the file is cut at 3.75 MiB, mid-line;
-# the last, partial line is dropped). Only MATH *train* problems (unique_id "train/...") are used.
-MATH = Blob("friedeggs01/riemannian-activation-steering", "9d27cbf1527ec4a410e72b4e2e5f38c2851a9a54",
-            "data/math/train.jsonl", "5adf1327db5a86d2c156ef396409f99cde4e7ffe")
 MMLU_REPO = "Brian-Ckwu/stanford-cs336-assignment5-alignment"
 MMLU_COMMIT = "e14185396ff431ec91d6dad0da067c145b209ac3"
 
@@ -45,20 +41,6 @@ _CALCULATION = re.compile(r"\b(probability|calculate|compute|solve for)\b", re.I
 def gsm8k(mirrors: Path) -> Iterator[Record]:
     for index, line in enumerate(GSM8K.read(mirrors).splitlines()):
         yield Record(f"gsm8k-train-{index}", json.loads(line)["question"].strip(), "reasoning", "gsm8k:train")
-
-
-def math_train(mirrors: Path) -> Iterator[Record]:
-    for line in MATH.read(mirrors).splitlines():
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # the copy's last line is cut off
-        uid = str(row["unique_id"])
-        if not uid.startswith("train/"):
-            continue  # MATH test problems (PRM800K moved some into its train split) stay out
-        subject = str(row["subject"]).lower().replace(" ", "_").replace("&", "and")
-        key = uid.removeprefix("train/").removesuffix(".json").replace("/", "-")
-        yield Record(f"math-train-{key}", str(row["problem"]).strip(), "reasoning", f"math:{subject}")
 
 
 def mmlu_label(subject: str, question: str) -> str | None:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from scripts.corpus import benchmarks, chat, lookups, programming, tech_extra, wildchat, wildchat2
+from scripts.corpus import benchmarks, chat, lookups, programming, reasoning_extra, tech_extra, wildchat, wildchat2
 from scripts.corpus.mirror import list_tree
 from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
 from scripts.training_data import NOT_TRAINING, Record, read_file, read_jsonl
@@ -62,6 +62,11 @@ def training_sources(mirrors: Path) -> dict[str, Callable[[], list[Record]]]:
         "awesome_chatgpt_prompts": lambda: list(chat.awesome(mirrors)),
         # More real first turns (WildChat samples of four other repositories, PRISM's opening prompts).
         "wildchat_more": lambda: list(wildchat2.records(mirrors)),
+        # Reasoning the first sources lacked: maths in notation, logic stated in words.
+        "math_train": lambda: list(reasoning_extra.math_train(mirrors)),
+        "stackmath": lambda: list(reasoning_extra.mathoverflow(mirrors)),
+        "ar_lsat_train": lambda: list(reasoning_extra.ar_lsat(mirrors)),
+        "folio_train": lambda: list(reasoning_extra.folio(mirrors)),
     } | {name: (lambda make=make: list(make(mirrors))) for name, make in tech_extra.SOURCES.items()}
 
 
