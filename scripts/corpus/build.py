@@ -14,7 +14,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from scripts.corpus import benchmarks, chat, lookups, programming, reasoning_extra, tech_extra, wildchat, wildchat2
+from scripts.corpus import (
+    benchmarks,
+    chat,
+    hh_helpful,
+    lookups,
+    programming,
+    reasoning_extra,
+    tech_extra,
+    wildchat,
+    wildchat2,
+)
 from scripts.corpus.mirror import list_tree
 from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
 from scripts.training_data import NOT_TRAINING, Record, read_file, read_jsonl
@@ -67,6 +77,8 @@ def training_sources(mirrors: Path) -> dict[str, Callable[[], list[Record]]]:
         "stackmath": lambda: list(reasoning_extra.mathoverflow(mirrors)),
         "ar_lsat_train": lambda: list(reasoning_extra.ar_lsat(mirrors)),
         "folio_train": lambda: list(reasoning_extra.folio(mirrors)),
+        # Crowdworkers asking an assistant for help (HH-RLHF helpful-base test, every first turn read).
+        "hh_rlhf_helpful": lambda: list(hh_helpful.records(mirrors)),
     } | {name: (lambda make=make: list(make(mirrors))) for name, make in tech_extra.SOURCES.items()}
 
 

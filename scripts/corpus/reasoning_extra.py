@@ -23,25 +23,13 @@
   logic in words written by expert annotators: 250 of the 340 stories, one conclusion each (`Random(SEED+4)`).
   FOLIO has no question, so the premises and conclusion are put into one of three fixed question wordings
   (FOLIO_ASK, ours); the True/False/Unknown label is left out. Label: reasoning (deduction in words).
-- `hh_helpful`: Anthropic HH-RLHF (MIT) **helpful** test dialogues (base, online, rejection-sampled: crowdworkers
-  writing to an assistant), first human turn, one per distinct text, only those matching HH_MATHS_WORDS (maths,
-  logic, puzzles, quantities: "how many", "how much", "%", "2 + 2" ...). All 168 read one by one
-  (labels/reasoning-extra.tsv): default general (facts with numbers, prices, amounts as advice, summaries, teaching
-  advice); reasoning = a calculation, conversion or estimate to work out, a maths problem, a maths or probability
-  concept explained, a riddle to solve. All but the first of seven copies of one templated itinerary request dropped.
-
-Not used: RiddleSense (its terms are non-commercial: riddles from fan websites "solely for non-commercial use");
-BrainTeaser / SemEval-2024 task 9 (no licence; its data is an AES-encrypted zip); LogiQA (no licence stated; its
-train file is over the snapshot's 4 MiB limit); LSAT logical reasoning and reading comprehension (only their
-validation and test files are under 4 MiB, and benchmarks such as AGIEval draw LSAT questions from such splits);
-AQuA-RAT (train.json over 4 MiB; the dev set's ids name AQuA dev); Lila (Git LFS pointers).
+The HH-RLHF helpful-base first turns are read by scripts/corpus/hh_helpful.py (all of them, every one read).
 """
 
 from __future__ import annotations
 
 import json
 import random
-import re
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
@@ -85,22 +73,6 @@ FOLIO_ASK = (
     "Answer true, false or uncertain and explain why.",
     "Given these statements:\n{lines}\n\nCan we conclude the following? {conclusion}",
 )
-# Anthropic HH-RLHF (MIT) helpful test splits as copied, as real files, in DaehanKim/EasyRLHF (the original
-# repository holds them as Git LFS pointers; the copy's harmless-base/test.jsonl.gz is byte-identical to the
-# original's, blob a616e6a2).
-HH_REPO = "DaehanKim/EasyRLHF"
-HH_COMMIT = "45eccb72ddb8c18aa52dc2a184516380e06582fe"
-HH_HELPFUL = {
-    "data/helpful-base/test.jsonl.gz": "f9f556b8e502eca71b1dec8a5df97a0c7b054fcb",
-    "data/helpful-online/test.jsonl.gz": "7195862b61e3b58f378c5b46bf113012aef23b28",
-    "data/helpful-rejection-sampled/test.jsonl.gz": "85e15ca1096e798a8de461468d70a0963a878359",
-}
-# First turns that mention maths, logic, puzzles or quantities: the reasoning requests and their look-alikes.
-HH_MATHS_WORDS = re.compile(
-    r"\b(riddle|puzzle|brain ?teaser|logic|logical|prove|proof|theorem|equation|solve|calculate|compute|math|maths|"
-    r"mathematics|algebra|calculus|geometry|derivative|integral|probability|percent|percentage|fraction|multipl\w*|"
-    r"divide|divided|sum of|square root|prime|average|how many|how much|convert|formula|triangle|circle|area|volume|"
-    r"odds|statistic\w*|estimate)\b|\d\s*[-+*/x\u00d7^=]\s*\d|%", re.IGNORECASE)
 AR_GAMES = 200
 MAX_CHARS = 4000
 
@@ -192,29 +164,8 @@ def folio(mirrors: Path) -> Iterator[Record]:
             yield Record(f"folio-train-{row['example_id']}", prompt, "reasoning", f"folio:train-{row['source']}")
 
 
-def hh_helpful_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    seen: set[str] = set()
-    for path, blob in HH_HELPFUL.items():
-        subset = path.split("/")[1]
-        for index, line in enumerate(Blob(HH_REPO, HH_COMMIT, path, blob).read(mirrors).splitlines()):
-            dialogue = json.loads(line)["chosen"]
-            first = dialogue.split("\n\nHuman: ", 1)[-1].split("\n\nAssistant:", 1)[0].strip()
-            key = " ".join(first.lower().split())
-            if key in seen:
-                continue
-            seen.add(key)
-            if HH_MATHS_WORDS.search(first):
-                yield f"hh-{subset}-test-{index}", first, f"hh-rlhf:{subset}"
-
-
-def hh_helpful(mirrors: Path) -> Iterator[Record]:
-    """HH-RLHF helpful first turns that mention numbers, maths, logic or puzzles: read, default general."""
-    return labelled(hh_helpful_raw(mirrors), LABELS, "general")
-
-
 def records(mirrors: Path) -> Iterator[Record]:
     yield from math_train(mirrors)
     yield from mathoverflow(mirrors)
     yield from ar_lsat(mirrors)
     yield from folio(mirrors)
-    yield from hh_helpful(mirrors)
