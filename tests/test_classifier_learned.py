@@ -189,6 +189,20 @@ def test_wordpiece_matches_the_reference_tokenizer() -> None:
         assert fast.ids(text) == expected, text
 
 
+def test_single_letters_and_punctuation_stay_out_of_the_bag_of_tokens() -> None:
+    encoder = StaticEncoder.load(PACKAGED_MODEL, 512)
+    vocab = WordPiece.from_tokenizer_json(PACKAGED_MODEL / "tokenizer.json").tokens()
+    inv = {i: t for t, i in vocab.items()}
+    ids = encoder.token_ids("A) 12 apples. B) 3 pears? Which option, D) or c)? Use numpy's argmax")
+    bag = [inv[i] for i in encoder.bag_ids(ids)]
+    assert bag == sorted(bag, key=vocab.__getitem__)
+    assert not {"a", "b", "c", "d", ")", ".", "?", ",", "'"} & set(bag)
+    # words, numbers and word pieces are bag entries; the embedding still reads every token
+    assert {"apples", "12", "which", "option", "use"} <= set(bag)
+    assert any(t.startswith("##") for t in bag)
+    assert len(ids) > len(bag)
+
+
 def test_artifact_files_match_the_manifest_and_fit_the_budget() -> None:
     manifest = json.loads((PACKAGED_MODEL / "manifest.json").read_text())
     for name, digest in manifest["files"].items():
