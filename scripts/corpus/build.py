@@ -24,6 +24,7 @@ from scripts.corpus import (
     tech_extra,
     wildchat,
     wildchat2,
+    wildchat3,
 )
 from scripts.corpus.mirror import list_tree
 from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
@@ -72,6 +73,7 @@ def training_sources(mirrors: Path) -> dict[str, Callable[[], list[Record]]]:
         "awesome_chatgpt_prompts": lambda: list(chat.awesome(mirrors)),
         # More real first turns (WildChat samples of four other repositories, PRISM's opening prompts).
         "wildchat_more": lambda: list(wildchat2.records(mirrors)),
+        "wildchat_more3": lambda: list(wildchat3.records(mirrors)),
         # Reasoning the first sources lacked: maths in notation, logic stated in words.
         "math_train": lambda: list(reasoning_extra.math_train(mirrors)),
         "stackmath": lambda: list(reasoning_extra.mathoverflow(mirrors)),

@@ -48,9 +48,8 @@ JURGENS_COMMIT = "87a4e32e254b86e3511a80ba74fafea353b8d02f"
 JURGENS_DIR = "src/annotation/annotation_output"
 JURGENS_TREE = "5de8e29d9fc9cf526246a1870cc6e85d6fc90bbf"
 JURGENS_TURN = re.compile(r'You said this to an LLM: <br/><div style="[^"]*">(.*?)</div><br/><br/>LLM response:', re.S)
-TEMPLATES = wildchat2.TEMPLATES + (
-    "Answer as an experienced software developer familiar with numerous programming languages",
-)
+TEMPLATES = (*wildchat2.TEMPLATES,
+             "Answer as an experienced software developer familiar with numerous programming languages")
 TEMPLATE_KEEP = 3
 MIN_CHARS = 3
 
