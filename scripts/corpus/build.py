@@ -17,6 +17,7 @@ from pathlib import Path
 from scripts.corpus import (
     benchmarks,
     chat,
+    general_extra,
     hh_helpful,
     lookups,
     programming,
@@ -81,7 +82,8 @@ def training_sources(mirrors: Path) -> dict[str, Callable[[], list[Record]]]:
         "folio_train": lambda: list(reasoning_extra.folio(mirrors)),
         # Crowdworkers asking an assistant for help (HH-RLHF helpful-base test, every first turn read).
         "hh_rlhf_helpful": lambda: list(hh_helpful.records(mirrors)),
-    } | {name: (lambda make=make: list(make(mirrors))) for name, make in tech_extra.SOURCES.items()}
+    } | {name: (lambda make=make: list(make(mirrors)))
+         for name, make in (tech_extra.SOURCES | general_extra.SOURCES).items()}
 
 
 def write(path: Path, records: Sequence[Record]) -> None:

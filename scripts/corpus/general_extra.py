@@ -8,8 +8,9 @@ explanatory questions on science, economics, business and history, and everyday 
     (pandas, seed 42): `data/10/local_training_{0..9}.json` (14,931 items) + `data/10/global_test.json` (80 items,
     10 per category) = 15,011, Dolly's full size, each item {instruction, context, response, category} as in the
     original. Prompt = instruction, then the context after a blank line (FORMAT.md order); the response never goes
-    into a record (the reader looked at it for a few unclear items only). Id = `dolly-` + the first 12 hex digits of sha256(instruction + "\\n" + context), so it
-    does not depend on the copy's order. Items repeating another's normalised prompt are dropped (first by id).
+    into a record (the reader looked at it for a few unclear items only). Id = `dolly-` + the first 12 hex digits
+    of sha256(instruction + "\\n" + context), so it does not depend on the copy's order. Items
+    repeating another's normalised prompt are dropped (first by id).
     Drawn per Dolly category (DOLLY_N, `random.Random(SEED + k)` over the sorted ids, then sorted): the categories
     that look most like the misrouted prompts (brainstorming, creative_writing, open_qa, general_qa) get most.
     source = `dolly:<category>`.
@@ -167,8 +168,8 @@ _QUESTION_PATH = re.compile(r"^questions/(\d+)/[^/]+\.md$")
 def se_archive_raw(mirrors: Path, site: str) -> Iterator[tuple[str, str, str]]:
     """The title (first "## " line) of each drawn question page of one archived site."""
     repo, commit, tree, n = SE_ARCHIVES[site]
-    pages = sorted((int(m.group(1)), path, blob) for path, blob in list_tree(mirrors, repo, commit, "questions", tree).items()
-                   if (m := _QUESTION_PATH.match(path)))
+    files = list_tree(mirrors, repo, commit, "questions", tree).items()
+    pages = sorted((int(m.group(1)), path, blob) for path, blob in files if (m := _QUESTION_PATH.match(path)))
     if n is not None and len(pages) > n:
         pages = sorted(random.Random(SEED + 30 + sorted(SE_ARCHIVES).index(site)).sample(pages, n))
     for qid, path, blob in pages:
