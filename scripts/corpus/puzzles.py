@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
 from collections.abc import Iterator
@@ -36,12 +37,36 @@ AMUSEMENTS = Blob("elaxouille/propertype", "7acd6f4cc335ab3a9194b82eceb645e85f0d
                   "amusements-in-mathematics.txt", "5e39cd9815eb02a7f7c24f12c4af4cba2cece328")
 AMUSEMENTS_FIRST = "MONEY PUZZLES."
 AMUSEMENTS_END = "SOLUTIONS."
+CANTERBURY = Blob("GITenberg/The-Canterbury-PuzzlesAnd-Other-Curious-Problems_27635",
+                  "8e1822b2c49e7f23a02db5f6c372506140e62b50", "27635.txt", "db1ad61958d4d4febc28f2e28f83e4eef0f650fd")
+CANTERBURY_END = "SOLUTIONS"
+SYMBOLIC_LOGIC = Blob("GITenberg/Symbolic-Logic_28696", "1680e720f521c3264afe28f66fa9c1bd52985369", "28696.txt",
+                      "1f343a8c4a636d006195602eb47349c638ea207b")
+CARROLL_TRIOS = "_Trios of Concrete Propositions, proposed as Syllogisms"
+CARROLL_SORITES = "_Sets of Concrete Propositions, proposed as Premisses for Soriteses"
+SEED = 20261201
+# Carroll's headings say what is asked ("to be examined", "conclusions to be found"); the wording is ours.
+TRIO_ASK = (
+    "{p1}\n{p2}\nTherefore: {c}\n\nIs this a valid syllogism?",
+    "Premises: {p1} {p2}\nConclusion: {c}\n\nDoes the conclusion follow from the premises?",
+    "Is this argument valid? {p1} {p2} So, {c_lower}",
+)
+SORITES_ASK = (
+    "{lines}\n\nWhat conclusion can be drawn from these premises, using all of them?",
+    "Premises:\n{lines}\n\nWhat is the conclusion? Use every premise.",
+    "Find the conclusion that follows from all of these statements taken together:\n{lines}",
+)
 #: the book numbers two puzzles 384; the first (THE CROSS TARGET) is 284 in its contents and solutions
 AMUSEMENTS_RENUMBER = {(384, "THE CROSS TARGET."): 284}
 
 #: a puzzle heading: number, "--" (the dot is missing in a few), an upper-case title (move lists such as
 #: "7--4, 8--5, which means ..." are not headings)
 _PUZZLE = re.compile(r'^(\d+)\.?--\s*(["A-Z][^a-z]*)$')
+#: The Canterbury Puzzles: "1.--_The Reve's Puzzle._" (one heading lacks the dot)
+_CANTERBURY_PUZZLE = re.compile(r"^(\d+)\.?--_([A-Z][^_]*)_$")
+#: _italic_ in Project Gutenberg texts: the underscores go, the words stay
+_PAGE_MARK = re.compile(r"^\s{20,}pg\d+\s*$")
+_ITALICS = re.compile(r"_([^_\n]+)_")
 _SECTION = re.compile(r"^[A-Z][A-Z ,.'&:;-]{3,}$")
 _FIGURE = re.compile(r"diagram|illustrat|\bshown\b|sketch|drawing|picture|accompanying", re.I)
 
@@ -71,16 +96,22 @@ def _paragraphs(lines: list[str]) -> str:
             else:
                 out.append(" ".join(b.strip() for b in block))
             block = []
-    return "\n\n".join(out).strip()
+    return _ITALICS.sub(r"\1", "\n\n".join(out)).strip()
 
 
-def _numbered_puzzles(text: str, first: str, end: str) -> Iterator[tuple[int, str, list[str]]]:
+def _numbered_puzzles(text: str, heading: re.Pattern[str], end: str,
+                      first: str | None = None) -> Iterator[tuple[int, str, list[str]]]:
+    """(number, title, body lines) per puzzle heading, from `first` (or the first heading) to the line `end`.
+    A puzzle also ends at a section heading (an upper-case line), so a section's introduction is never read."""
     lines = text.split("\n")
-    start = next(i for i, line in enumerate(lines) if line.strip() == first)
+    if first is None:
+        start = next(i for i, line in enumerate(lines) if heading.match(line))
+    else:
+        start = next(i for i, line in enumerate(lines) if line.strip() == first)
     stop = next(i for i, line in enumerate(lines) if line.strip() == end and i > start)
     current: tuple[int, str, list[str]] | None = None
     for line in lines[start:stop]:
-        match = _PUZZLE.match(line)
+        match = heading.match(line)
         if match:
             if current:
                 yield current
@@ -95,20 +126,128 @@ def _numbered_puzzles(text: str, first: str, end: str) -> Iterator[tuple[int, st
         yield current
 
 
-def amusements_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    text = _read(AMUSEMENTS, mirrors, "latin-1")
-    for number, title, body in _numbered_puzzles(text, AMUSEMENTS_FIRST, AMUSEMENTS_END):
-        number = AMUSEMENTS_RENUMBER.get((number, title), number)
+def _statements(text: str, heading: re.Pattern[str], end: str, first: str | None = None,
+                renumber: dict[tuple[int, str], int] | None = None) -> Iterator[tuple[int, str]]:
+    """(number, statement) per puzzle that passes the figure rule."""
+    for number, title, body in _numbered_puzzles(text, heading, end, first):
+        number = (renumber or {}).get((number, title), number)
         kept = [line for line in body if line.strip() != "[Illustration]"]
         statement = _paragraphs(kept)
-        if not statement or "[Illustration" in statement or _FIGURE.search(statement):
-            continue
+        if statement and "[Illustration" not in statement and not _FIGURE.search(statement):
+            yield number, statement
+
+
+def amusements_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    text = _read(AMUSEMENTS, mirrors, "latin-1")
+    for number, statement in _statements(text, _PUZZLE, AMUSEMENTS_END, AMUSEMENTS_FIRST, AMUSEMENTS_RENUMBER):
         yield f"dudeney-aim-{number}", statement, "dudeney:amusements-in-mathematics"
+
+
+def canterbury_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    text = _read(CANTERBURY, mirrors, "ascii")
+    for number, statement in _statements(text, _CANTERBURY_PUZZLE, CANTERBURY_END):
+        yield f"dudeney-canterbury-{number}", statement, "dudeney:canterbury-puzzles"
 
 
 def dudeney_amusements(mirrors: Path) -> Iterator[Record]:
     return labelled(amusements_raw(mirrors), LABELS, "reasoning")
 
 
+def dudeney_canterbury(mirrors: Path) -> Iterator[Record]:
+    return labelled(canterbury_raw(mirrors), LABELS, "reasoning")
+
+
+def _carroll_blocks(text: str, first: str, end: str) -> list[list[str]]:
+    """Blank-line separated blocks between the last line starting with `first` (the first is in the contents) and
+    the next line starting with `end`, page markers ("pg113" at the right margin) removed."""
+    lines = text.split("\n")
+    start = max(i for i, line in enumerate(lines) if line.strip().startswith(first))
+    stop = next(i for i, line in enumerate(lines) if line.strip().startswith(end) and i > start)
+    blocks, block = [], []
+    for line in lines[start + 1:stop] + [""]:
+        if _PAGE_MARK.match(line):
+            continue
+        if line.strip():
+            block.append(line.rstrip())
+        elif block:
+            blocks.append(block)
+            block = []
+    return blocks
+
+
+def _sentences(lines: list[str]) -> list[str]:
+    """Wrapped lines joined into propositions, each ending where a line ends with ';' or '.'."""
+    out, current = [], []
+    for line in lines:
+        current.append(line.strip())
+        if line.rstrip().endswith((";", ".", '."', ";\"")):
+            out.append(" ".join(current))
+            current = []
+    if current:
+        out.append(" ".join(current))
+    return [_ITALICS.sub(r"\1", sentence) for sentence in out]
+
+
+def carroll_syllogisms_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    """Symbolic Logic, Book VIII, Sec. 7: 40 trios of concrete propositions, two premisses and a proposed
+    conclusion each ("to be examined"); the question is ours (TRIO_ASK, drawn with Random(SEED))."""
+    text = _read(SYMBOLIC_LOGIC, mirrors, "ascii").replace("\r\n", "\n")
+    rng = random.Random(SEED)
+    trios: list[list[str]] = []
+    for block in _carroll_blocks(text, CARROLL_TRIOS, "Sec. 8."):
+        for line in block:  # a page marker can stand between two trios with no blank line
+            if re.match(r"^\s*\d+\.\s", line):
+                trios.append([line])
+            elif trios:
+                trios[-1].append(line)
+    for trio in trios:
+        match = re.match(r"^\s*(\d+)\.\s+(.*)$", trio[0])
+        assert match
+        parts = _sentences([match[2]] + trio[1:])
+        if len(parts) != 3:
+            raise ValueError(f"Symbolic Logic trio {match[1]}: {parts}")
+        conclusion = parts[2]
+        c_lower = conclusion if conclusion.startswith(("I ", '"')) else conclusion[0].lower() + conclusion[1:]
+        prompt = rng.choice(TRIO_ASK).format(p1=parts[0], p2=parts[1], c=conclusion, c_lower=c_lower)
+        yield f"carroll-syllogism-{match[1]}", prompt, "carroll:symbolic-logic-syllogisms"
+
+
+def carroll_sorites_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    """Symbolic Logic, Book VIII, Sec. 9: 60 sets of concrete premisses whose complete conclusion is to be
+    found; the premisses as numbered by Carroll, his "Univ." line of symbols left out; the question is ours
+    (SORITES_ASK, drawn with Random(SEED + 1))."""
+    text = _read(SYMBOLIC_LOGIC, mirrors, "ascii").replace("\r\n", "\n")
+    rng = random.Random(SEED + 1)
+    items: list[tuple[str, list[list[str]]]] = []
+    collecting = False
+    for block in _carroll_blocks(text, CARROLL_SORITES, "CHAPTER II."):
+        for line in block:  # line by line: a page marker can join a "Univ." line to the next heading
+            head = re.match(r"^\s*=(\d+)\.=$", line)
+            if head:
+                items.append((head[1], []))
+                collecting = True
+            elif line.lstrip().startswith("Univ."):
+                collecting = False
+            elif collecting and re.match(r"^\s*\(\d+\)", line):
+                items[-1][1].append([line])
+            elif collecting and items and items[-1][1]:
+                items[-1][1][-1].append(line)
+    for number, premisses in items:
+        lines = "\n".join(" ".join(_sentences(p)) for p in premisses)
+        prompt = rng.choice(SORITES_ASK).format(lines=lines)
+        yield f"carroll-sorites-{number}", prompt, "carroll:symbolic-logic-sorites"
+
+
+def carroll_syllogisms(mirrors: Path) -> Iterator[Record]:
+    return labelled(carroll_syllogisms_raw(mirrors), LABELS, "reasoning")
+
+
+def carroll_sorites(mirrors: Path) -> Iterator[Record]:
+    return labelled(carroll_sorites_raw(mirrors), LABELS, "reasoning")
+
+
 def records(mirrors: Path) -> Iterator[Record]:
     yield from dudeney_amusements(mirrors)
+    yield from dudeney_canterbury(mirrors)
+    yield from carroll_syllogisms(mirrors)
+    yield from carroll_sorites(mirrors)
