@@ -1,21 +1,31 @@
-"""Puzzles stated in words, from public-domain puzzle books (Project Gutenberg texts held in GitHub repositories).
+"""Puzzles and riddles stated in words, from public-domain books (Project Gutenberg texts held in GitHub
+repositories: one file committed in elaxouille/propertype, the rest in the GITenberg mirror of Project
+Gutenberg). Every file keeps the Project Gutenberg header ("for the use of anyone anywhere at no cost and with
+almost no restrictions whatsoever ... under the terms of the Project Gutenberg License"); all the books were
+published before 1929 and their authors died before 1931. Labels: labels/puzzles.tsv (every kept item read).
 
-- `dudeney_amusements`: Henry E. Dudeney, *Amusements in Mathematics* (1917), Project Gutenberg EBook #16713
-  (ISO-8859-1, CRLF), as committed whole in elaxouille/propertype (the file was later removed from that
-  repository; it is read at the commit that added it). The book is in the public domain; the file keeps the
-  Project Gutenberg header ("for the use of anyone anywhere at no cost and with almost no restrictions
-  whatsoever ... under the terms of the Project Gutenberg License"). Only the puzzle part is read (from the
-  first section heading, MONEY PUZZLES., to the line SOLUTIONS.): each numbered puzzle (`N.--TITLE.`) is one
-  prompt, the statement only (no number, no title, no solution), hard-wrapped lines joined into paragraphs
-  (indented lines, tables and verse kept as lines), `[Illustration]` markers removed, and a puzzle cut at the
-  next section heading so a section's introduction never joins the puzzle before it.
-  Dropped by rule: a statement that points at a figure (diagram, illustration, shown, sketch, drawing,
-  picture, accompanying) or that still carries an `[Illustration: ...]` caption.
-  The rest were all read one by one (labels/puzzles.tsv): `-` drops a puzzle that needs its picture though it
-  does not say so (a board, a map, a maze), one that is only an essay or a question to the reader without a
-  problem, and archaic fragments that make no sense alone; the default is reasoning (arithmetic and algebra
-  word problems, logic, combinatorics, chess and counter problems in words); `general` marks a trick question
-  or word play that needs no deduction.
+- `dudeney_amusements`: Henry E. Dudeney, *Amusements in Mathematics* (1917), EBook #16713 (ISO-8859-1), as
+  committed whole in elaxouille/propertype (later removed there; read at the commit that added it).
+- `dudeney_canterbury`: Dudeney, *The Canterbury Puzzles* (1907), EBook #27635 (GITenberg).
+  For both: only the puzzle part is read (to the line SOLUTIONS); each numbered puzzle is one prompt, the
+  statement only (no number, no title, no solution), hard-wrapped lines joined into paragraphs (indented
+  lines, tables and verse kept as lines), `[Illustration]` markers and _italic_ underscores removed, a puzzle
+  cut at the next section heading so a section's introduction never joins the puzzle before it. Dropped by
+  rule: a statement that points at a figure (diagram, illustration, shown, sketch, drawing, picture,
+  accompanying) or keeps an `[Illustration: ...]` caption, except the puzzles in *_EXEMPT (read: the word
+  is used in another sense). The rest were all read: `-` drops a puzzle that needs its picture or the puzzle
+  before it though it does not say so; the default is reasoning (arithmetic and algebra word problems, logic,
+  combinatorics, geometry and chess problems in words, lateral "how could this be done" puzzles).
+- `carroll_syllogisms`, `carroll_sorites`: Lewis Carroll, *Symbolic Logic* Part I (1897 ed.), EBook #28696
+  (GITenberg), Book VIII: the 40 trios of concrete propositions "proposed as syllogisms, to be examined" and
+  the 60 sets of concrete premisses "proposed as premisses for soriteses, conclusions to be found". Carroll
+  asks no question in words, so the premisses are put into one of three fixed question wordings each
+  (TRIO_ASK, SORITES_ASK: ours; drawn with Random(SEED), Random(SEED + 1)); his "Univ." line of symbols is
+  left out. Default reasoning; four dropped (ethnic slurs and stereotypes in the premisses).
+- `conundrums`: Edith B. Ordway, *The Handbook of Conundrums* (1914), EBook #32898 (GITenberg), chapter IX
+  (General Conundrums): the question of 170 conundrums drawn with Random(SEED + 2), without its answer. These
+  are the riddle-like look-alikes: a pun answers them, no deduction does, so the default is general; the two
+  that need a deduction are reasoning, and slurs and questions that need the one before are dropped.
 """
 
 from __future__ import annotations
@@ -40,10 +50,19 @@ AMUSEMENTS_END = "SOLUTIONS."
 CANTERBURY = Blob("GITenberg/The-Canterbury-PuzzlesAnd-Other-Curious-Problems_27635",
                   "8e1822b2c49e7f23a02db5f6c372506140e62b50", "27635.txt", "db1ad61958d4d4febc28f2e28f83e4eef0f650fd")
 CANTERBURY_END = "SOLUTIONS"
+# Read and kept though the figure rule would drop them: the figure word is used in another sense ("until thou
+# hast shown me how", "a good illustration of how"), or the words alone state the puzzle (the Reve's cheeses).
+AMUSEMENTS_EXEMPT = frozenset({132, 356, 369})
+CANTERBURY_EXEMPT = frozenset({1, 5, 47, 55, 63, 64})
 SYMBOLIC_LOGIC = Blob("GITenberg/Symbolic-Logic_28696", "1680e720f521c3264afe28f66fa9c1bd52985369", "28696.txt",
                       "1f343a8c4a636d006195602eb47349c638ea207b")
 CARROLL_TRIOS = "_Trios of Concrete Propositions, proposed as Syllogisms"
 CARROLL_SORITES = "_Sets of Concrete Propositions, proposed as Premisses for Soriteses"
+CONUNDRUMS = Blob("GITenberg/The-Handbook-of-Conundrums_32898", "6570a833933057b85f7a98e1817c8ee6feb991e3",
+                  "32898.txt", "daa91b5a87f893bdd017da623aa9ee61185664bb")
+CONUNDRUMS_FIRST = "GENERAL CONUNDRUMS"
+CONUNDRUMS_END = "ECHOES"
+CONUNDRUMS_DRAWN = 170
 SEED = 20261201
 # Carroll's headings say what is asked ("to be examined", "conclusions to be found"); the wording is ours.
 TRIO_ASK = (
@@ -86,7 +105,7 @@ def _read(blob: Blob, mirrors: Path, encoding: str) -> str:
 def _paragraphs(lines: list[str]) -> str:
     """Joins hard-wrapped prose lines; a paragraph with an indented line (table, verse, sum) keeps its lines."""
     out, block = [], []
-    for line in lines + [""]:
+    for line in [*lines, ""]:
         if line.strip():
             block.append(line.rstrip())
             continue
@@ -127,25 +146,28 @@ def _numbered_puzzles(text: str, heading: re.Pattern[str], end: str,
 
 
 def _statements(text: str, heading: re.Pattern[str], end: str, first: str | None = None,
-                renumber: dict[tuple[int, str], int] | None = None) -> Iterator[tuple[int, str]]:
-    """(number, statement) per puzzle that passes the figure rule."""
+                renumber: dict[tuple[int, str], int] | None = None,
+                exempt: frozenset[int] = frozenset()) -> Iterator[tuple[int, str]]:
+    """(number, statement) per puzzle that passes the figure rule (or is exempt from it, having been read)."""
     for number, title, body in _numbered_puzzles(text, heading, end, first):
         number = (renumber or {}).get((number, title), number)
         kept = [line for line in body if line.strip() != "[Illustration]"]
         statement = _paragraphs(kept)
-        if statement and "[Illustration" not in statement and not _FIGURE.search(statement):
+        figure = "[Illustration" in statement or _FIGURE.search(statement)
+        if statement and (number in exempt or not figure):
             yield number, statement
 
 
 def amusements_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     text = _read(AMUSEMENTS, mirrors, "latin-1")
-    for number, statement in _statements(text, _PUZZLE, AMUSEMENTS_END, AMUSEMENTS_FIRST, AMUSEMENTS_RENUMBER):
+    for number, statement in _statements(text, _PUZZLE, AMUSEMENTS_END, AMUSEMENTS_FIRST, AMUSEMENTS_RENUMBER,
+                                         AMUSEMENTS_EXEMPT):
         yield f"dudeney-aim-{number}", statement, "dudeney:amusements-in-mathematics"
 
 
 def canterbury_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     text = _read(CANTERBURY, mirrors, "ascii")
-    for number, statement in _statements(text, _CANTERBURY_PUZZLE, CANTERBURY_END):
+    for number, statement in _statements(text, _CANTERBURY_PUZZLE, CANTERBURY_END, exempt=CANTERBURY_EXEMPT):
         yield f"dudeney-canterbury-{number}", statement, "dudeney:canterbury-puzzles"
 
 
@@ -164,7 +186,7 @@ def _carroll_blocks(text: str, first: str, end: str) -> list[list[str]]:
     start = max(i for i, line in enumerate(lines) if line.strip().startswith(first))
     stop = next(i for i, line in enumerate(lines) if line.strip().startswith(end) and i > start)
     blocks, block = [], []
-    for line in lines[start + 1:stop] + [""]:
+    for line in [*lines[start + 1:stop], ""]:
         if _PAGE_MARK.match(line):
             continue
         if line.strip():
@@ -203,7 +225,7 @@ def carroll_syllogisms_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     for trio in trios:
         match = re.match(r"^\s*(\d+)\.\s+(.*)$", trio[0])
         assert match
-        parts = _sentences([match[2]] + trio[1:])
+        parts = _sentences([match[2], *trio[1:]])
         if len(parts) != 3:
             raise ValueError(f"Symbolic Logic trio {match[1]}: {parts}")
         conclusion = parts[2]
@@ -238,6 +260,33 @@ def carroll_sorites_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         yield f"carroll-sorites-{number}", prompt, "carroll:symbolic-logic-sorites"
 
 
+def conundrums_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    """The Handbook of Conundrums, chapter IX (General Conundrums): each paragraph is a question and its answer;
+    the prompt is the question only (to its first '?'; paragraphs without one, such as "Though I dance at a
+    ball, yet am I nothing at all. A shadow.", are skipped). CONUNDRUMS_DRAWN drawn with Random(SEED + 2)."""
+    text = _read(CONUNDRUMS, mirrors, "ascii").replace("\r\n", "\n")
+    lines = text.split("\n")
+    start = max(i for i, line in enumerate(lines) if line.strip() == CONUNDRUMS_FIRST)
+    stop = next(i for i, line in enumerate(lines) if line.strip() == CONUNDRUMS_END and i > start)
+    questions, block = [], []
+    for line in [*lines[start + 1:stop], ""]:
+        if line.strip():
+            block.append(line.strip())
+            continue
+        if block:
+            paragraph = " ".join(block)
+            if "?" in paragraph and not paragraph.startswith("["):
+                questions.append(_ITALICS.sub(r"\1", paragraph[: paragraph.index("?") + 1]))
+            block = []
+    drawn = sorted(random.Random(SEED + 2).sample(range(len(questions)), CONUNDRUMS_DRAWN))
+    for index in drawn:
+        yield f"conundrums-general-{index}", questions[index], "conundrums:general"
+
+
+def conundrums(mirrors: Path) -> Iterator[Record]:
+    return labelled(conundrums_raw(mirrors), LABELS, "general")
+
+
 def carroll_syllogisms(mirrors: Path) -> Iterator[Record]:
     return labelled(carroll_syllogisms_raw(mirrors), LABELS, "reasoning")
 
@@ -251,3 +300,4 @@ def records(mirrors: Path) -> Iterator[Record]:
     yield from dudeney_canterbury(mirrors)
     yield from carroll_syllogisms(mirrors)
     yield from carroll_sorites(mirrors)
+    yield from conundrums(mirrors)
