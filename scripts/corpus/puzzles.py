@@ -63,6 +63,9 @@ CONUNDRUMS = Blob("GITenberg/The-Handbook-of-Conundrums_32898", "6570a833933057b
 CONUNDRUMS_FIRST = "GENERAL CONUNDRUMS"
 CONUNDRUMS_END = "ECHOES"
 CONUNDRUMS_DRAWN = 170
+ALPHABET_FIRST = "CONUNDRUMS ON THE ALPHABET"
+ALPHABET_END = "CHAPTER IX"
+ALPHABET_DRAWN = 50
 SEED = 20261201
 # Carroll's headings say what is asked ("to be examined", "conclusions to be found"); the wording is ours.
 TRIO_ASK = (
@@ -260,14 +263,13 @@ def carroll_sorites_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         yield f"carroll-sorites-{number}", prompt, "carroll:symbolic-logic-sorites"
 
 
-def conundrums_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    """The Handbook of Conundrums, chapter IX (General Conundrums): each paragraph is a question and its answer;
-    the prompt is the question only (to its first '?'; paragraphs without one, such as "Though I dance at a
-    ball, yet am I nothing at all. A shadow.", are skipped). CONUNDRUMS_DRAWN drawn with Random(SEED + 2)."""
-    text = _read(CONUNDRUMS, mirrors, "ascii").replace("\r\n", "\n")
+def _conundrum_questions(text: str, first: str, end: str) -> list[str]:
+    """The questions of one chapter: each paragraph is "question? answer."; the prompt is the text to its first
+    '?' (paragraphs without one, such as "Though I dance at a ball, yet am I nothing at all. A shadow.", and
+    bracketed notes are skipped)."""
     lines = text.split("\n")
-    start = max(i for i, line in enumerate(lines) if line.strip() == CONUNDRUMS_FIRST)
-    stop = next(i for i, line in enumerate(lines) if line.strip() == CONUNDRUMS_END and i > start)
+    start = max(i for i, line in enumerate(lines) if line.strip() == first)
+    stop = next(i for i, line in enumerate(lines) if line.strip() == end and i > start)
     questions, block = [], []
     for line in [*lines[start + 1:stop], ""]:
         if line.strip():
@@ -278,9 +280,19 @@ def conundrums_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
             if "?" in paragraph and not paragraph.startswith("["):
                 questions.append(_ITALICS.sub(r"\1", paragraph[: paragraph.index("?") + 1]))
             block = []
-    drawn = sorted(random.Random(SEED + 2).sample(range(len(questions)), CONUNDRUMS_DRAWN))
-    for index in drawn:
-        yield f"conundrums-general-{index}", questions[index], "conundrums:general"
+    return questions
+
+
+def conundrums_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    """The Handbook of Conundrums: chapter IX (General Conundrums), CONUNDRUMS_DRAWN questions drawn with
+    Random(SEED + 2), and chapter VIII (Conundrums on the Alphabet), ALPHABET_DRAWN drawn with Random(SEED + 3)."""
+    text = _read(CONUNDRUMS, mirrors, "ascii").replace("\r\n", "\n")
+    general = _conundrum_questions(text, CONUNDRUMS_FIRST, CONUNDRUMS_END)
+    for index in sorted(random.Random(SEED + 2).sample(range(len(general)), CONUNDRUMS_DRAWN)):
+        yield f"conundrums-general-{index}", general[index], "conundrums:general"
+    alphabet = _conundrum_questions(text, ALPHABET_FIRST, ALPHABET_END)
+    for index in sorted(random.Random(SEED + 3).sample(range(len(alphabet)), ALPHABET_DRAWN)):
+        yield f"conundrums-alphabet-{index}", alphabet[index], "conundrums:alphabet"
 
 
 def conundrums(mirrors: Path) -> Iterator[Record]:
