@@ -22,8 +22,9 @@ published before 1929 and their authors died before 1931. Labels: labels/puzzles
   asks no question in words, so the premisses are put into one of three fixed question wordings each
   (TRIO_ASK, SORITES_ASK: ours; drawn with Random(SEED), Random(SEED + 1)); his "Univ." line of symbols is
   left out. Default reasoning; four dropped (ethnic slurs and stereotypes in the premisses).
-- `conundrums`: Edith B. Ordway, *The Handbook of Conundrums* (1914), EBook #32898 (GITenberg), chapter IX
-  (General Conundrums): the question of 170 conundrums drawn with Random(SEED + 2), without its answer. These
+- `conundrums`: Edith B. Ordway, *The Handbook of Conundrums* (1914), EBook #32898 (GITenberg): the question of
+  170 conundrums of chapter IX (General) drawn with Random(SEED + 2) and of 50 of chapter VIII (on the
+  Alphabet) drawn with Random(SEED + 3), without the answer. These
   are the riddle-like look-alikes: a pun answers them, no deduction does, so the default is general; the two
   that need a deduction are reasoning, and slurs and questions that need the one before are dropped.
 """
