@@ -21,6 +21,7 @@ from scripts.corpus import (
     hh_helpful,
     lookups,
     programming,
+    puzzles,
     reasoning_extra,
     tech_extra,
     wildchat,
@@ -80,6 +81,8 @@ def training_sources(mirrors: Path) -> dict[str, Callable[[], list[Record]]]:
         "stackmath": lambda: list(reasoning_extra.mathoverflow(mirrors)),
         "ar_lsat_train": lambda: list(reasoning_extra.ar_lsat(mirrors)),
         "folio_train": lambda: list(reasoning_extra.folio(mirrors)),
+        # Puzzles in words from public-domain books (Dudeney, Carroll) and conundrums, their general look-alikes.
+        "puzzle_books": lambda: list(puzzles.records(mirrors)),
         # Crowdworkers asking an assistant for help (HH-RLHF helpful-base test, every first turn read).
         "hh_rlhf_helpful": lambda: list(hh_helpful.records(mirrors)),
     } | {name: (lambda make=make: list(make(mirrors)))
