@@ -6,7 +6,6 @@ no network, so an embedding costs one tokenisation and one row gather.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +14,6 @@ import numpy.typing as npt
 from plugins.classify.wordpiece import WordPiece
 
 Vector = npt.NDArray[np.float32]
-# Tokens kept out of the bag of tokens: one punctuation mark or one letter. As bag entries they learned
-# their source's layout, not intent (MMLU's "A) .. D)" options -> general, GSM8K's full stops ->
-# reasoning); the embedding and the structural features still see them.
-_NOT_IN_BAG = re.compile(r"[^\w]|[a-z]")
 
 
 class StaticEncoder:
@@ -35,10 +30,6 @@ class StaticEncoder:
         self._max_tokens = max_tokens
         self.dim = int(table.shape[1])
         self.vocab_size = int(table.shape[0])
-        self._in_bag = np.ones(self.vocab_size, dtype=bool)
-        for token, index in tokenizer.tokens().items():
-            if _NOT_IN_BAG.fullmatch(token):
-                self._in_bag[index] = False
 
     @classmethod
     def load(cls, directory: Path, max_tokens: int) -> StaticEncoder:
@@ -50,10 +41,6 @@ class StaticEncoder:
 
     def token_ids(self, text: str) -> list[int]:
         return self._tokenizer.ids(text)[: self._max_tokens]
-
-    def bag_ids(self, ids: list[int]) -> list[int]:
-        """The distinct ids of `ids` that enter the bag of tokens, sorted (order-independent sums)."""
-        return sorted(i for i in set(ids) if self._in_bag[i])
 
     def embed_ids(self, ids: list[int]) -> Vector:
         if not ids:

@@ -53,13 +53,13 @@ class LearnedSettings:
 
 
 def prompt_features(encoder: StaticEncoder, text: str, max_chars: int) -> tuple[Vector, list[int]]:
-    """The head's input for one text: [embedding, structural features] of the clipped text, and the
-    ids of its bag of tokens (`StaticEncoder.bag_ids`)."""
+    """The head's input for one text: [embedding, structural features] of the clipped text, and its
+    distinct token ids (sorted, so the bag-of-tokens sum is order-independent)."""
     clipped = clip(text, max_chars)
     ids = encoder.token_ids(clipped)
     structure = structural_features(clip(clipped, STRUCTURAL_CHARS))
     dense = np.concatenate([encoder.embed_ids(ids), structure]).astype(np.float32)
-    return dense, encoder.bag_ids(ids)
+    return dense, sorted(set(ids))
 
 
 class LearnedClassifier:

@@ -52,10 +52,6 @@ class WordPiece:
     def vocab_size(self) -> int:
         return len(self._vocab)
 
-    def tokens(self) -> Mapping[str, int]:
-        """The vocabulary: token text -> id."""
-        return self._vocab
-
     def words(self, text: str) -> list[str]:
         """BERT uncased normalisation and pre-tokenisation."""
         text = text.lower()
