@@ -70,12 +70,15 @@ async def one_request(hook: Any, served: dict[str, str], call_type: str, body: B
     """One request through the hook as LiteLLM calls it; returns the model it went to, or the
     HTTP status the hook refused it with."""
     from fastapi import HTTPException
+    from litellm.proxy._types import ProxyException
 
     data = {**body, "metadata": {}}
     try:
         data = await hook.async_pre_call_hook(None, None, data, call_type)
     except HTTPException as exc:
         return str(exc.status_code)  # refused: LiteLLM answers the client, no callbacks follow
+    except ProxyException as exc:
+        return str(exc.code)  # refused in the called API's error format (e.g. over every context window)
     model = data["model"]
     await hook.async_post_call_response_headers_hook(data, None, None, None, {"model_id": served.get(model)})
     now = dt.datetime.now()
