@@ -3,9 +3,9 @@
     .venv-build/bin/python scripts/leave_one_out.py [--model plugins/models/intent-v1] [--only gsm8k,wildchat]
 
 This is how the hidden sets measure the classifier (prompts from sources it never saw), so it is the
-figure to trust beside the development set; in-source held-out scores flatter. C and the temperature
-are the shipped model's (manifest.json). Single-label datasets report accuracy (their recall); macro-F1
-is over the labels the dataset has. Prints a Markdown table, or JSON with --json.
+figure to trust beside the development set; in-source held-out scores flatter. C, the embedding scale
+and the temperature are the shipped model's (manifest.json). Single-label datasets report accuracy (their
+recall); macro-F1 is over the labels the dataset has. Prints a Markdown table, or JSON with --json.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from scripts.training_data import family, read_all, split  # noqa: E402
 
 def leave_one_out(model: Path, data: Path, only: Sequence[str]) -> list[dict[str, Any]]:
     manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
-    c, temperature = manifest["hyperparameters"]["C"], manifest["hyperparameters"]["temperature"]
+    hyper = manifest["hyperparameters"]
+    c, temperature, embed_scale = hyper["C"], hyper["temperature"], hyper.get("embed_scale", 1.0)
     encoder = StaticEncoder.load(model, MAX_TOKENS)
     names = feature_names(encoder.dim, NAMES)
     records = read_all(data)
@@ -42,7 +43,7 @@ def leave_one_out(model: Path, data: Path, only: Sequence[str]) -> list[dict[str
         fit_idx = [i for i, r in enumerate(records) if r.id in train_ids and family(r) != name]
         test_idx = [i for i, r in enumerate(records) if family(r) == name]
         head = fit_head(subset(x_all, fit_idx), [records[i].label for i in fit_idx], c, temperature, names,
-                        encoder.vocab_size)
+                        encoder.vocab_size, embed_scale)
         probs = predict(head, subset(x_all, test_idx))
         truth = [records[i].label for i in test_idx]
         present = tuple(k for k in CLASSES if k in truth)
