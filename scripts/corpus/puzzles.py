@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,15 +94,8 @@ _FIGURE = re.compile(r"diagram|illustrat|\bshown\b|sketch|drawing|picture|accomp
 
 
 def _read(blob: Blob, mirrors: Path, encoding: str) -> str:
-    """Blob.read for a text that is not UTF-8: the blob id is checked the same way."""
-    git_dir = mirrors / blob.repo.replace("/", "+") / "repo"
-    found = subprocess.run(["git", "-C", str(git_dir), "rev-parse", f"{blob.commit}:{blob.path}"],
-                           check=True, capture_output=True, text=True).stdout.strip()
-    if found != blob.blob:
-        raise ValueError(f"{blob.repo}@{blob.commit}:{blob.path} is blob {found}, expected {blob.blob}")
-    data = subprocess.run(["git", "-C", str(git_dir), "cat-file", "blob", blob.blob],
-                          check=True, capture_output=True).stdout
-    return data.decode(encoding).replace("\r\n", "\n")
+    """A Gutenberg text (not always UTF-8) with its line ends made Unix."""
+    return blob.read(mirrors, encoding).replace("\r\n", "\n")
 
 
 def _paragraphs(lines: list[str]) -> str:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.corpus.chat import labelled
-from scripts.corpus.mirror import Blob, list_tree
+from scripts.corpus.mirror import Blob, list_tree, snapshot
 from scripts.training_data import Record
 
 SEED = 20261201
@@ -95,7 +95,7 @@ def math_train(mirrors: Path) -> Iterator[Record]:
 
 
 def stackmath_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    git_dir = mirrors / STACKMATH_REPO.replace("/", "+") / "repo"
+    git_dir = snapshot(mirrors, STACKMATH_REPO)
     blobs = list_tree(mirrors, STACKMATH_REPO, STACKMATH_COMMIT, STACKMATH_DIR, STACKMATH_TREE)
     seen: set[str] = set()
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)

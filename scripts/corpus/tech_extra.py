@@ -29,7 +29,6 @@ import json
 import pickle
 import random
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -135,17 +134,6 @@ class _NoGlobals(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing global {module}.{name}")
 
 
-def _blob_bytes(blob: Blob, mirrors: Path) -> bytes:
-    """Blob.read for a binary file: same blob-id check, bytes not text."""
-    git_dir = mirrors / blob.repo.replace("/", "+") / "repo"
-    found = subprocess.run(["git", "-C", str(git_dir), "rev-parse", f"{blob.commit}:{blob.path}"],
-                           check=True, capture_output=True, text=True).stdout.strip()
-    if found != blob.blob:
-        raise ValueError(f"{blob.repo}@{blob.commit}:{blob.path} is blob {found}, expected {blob.blob}")
-    return subprocess.run(["git", "-C", str(git_dir), "cat-file", "blob", blob.blob],
-                          check=True, capture_output=True).stdout
-
-
 def _sample(items: list[tuple[str, str, str]], n: int, seed: int) -> list[tuple[str, str, str]]:
     items = sorted(items)
     if len(items) > n:
@@ -160,7 +148,7 @@ def _clean(text: str) -> str:
 
 # --- raw readers: (id, prompt, source) ---------------------------------------------------------------------
 def staqc_sql_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    titles = _NoGlobals(io.BytesIO(_blob_bytes(STAQC_SQL, mirrors)), encoding="utf-8").load()
+    titles = _NoGlobals(io.BytesIO(STAQC_SQL.read_bytes(mirrors)), encoding="utf-8").load()
     items, seen = [], set()
     for qid, title in titles.items():
         text = _clean(str(title))
