@@ -97,7 +97,7 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
     out.mkdir(parents=True, exist_ok=True)
     dev_index = OverlapIndex(r.prompt for r in read_jsonl(dev))
     # The hand-written files under data/ are trained on too: a public record repeating one is dropped.
-    data = out.parent
+    data = ROOT / "data"  # not out.parent: --out elsewhere must not read stray .txt files as training data
     seen = {normalise(r.prompt) for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)}
     report: dict[str, dict[str, int]] = {}
 
