@@ -198,8 +198,3 @@ SOURCES = {
     "stackexchange_cooking": cooking,
     "stackexchange_archives": se_archives,
 }
-
-
-def records(mirrors: Path) -> Iterator[Record]:
-    for source in SOURCES.values():
-        yield from source(mirrors)

@@ -162,10 +162,3 @@ def folio(mirrors: Path) -> Iterator[Record]:
         prompt = rng.choice(FOLIO_ASK).format(lines=lines, conclusion=conclusion)
         if len(prompt) < MAX_CHARS:
             yield Record(f"folio-train-{row['example_id']}", prompt, "reasoning", f"folio:train-{row['source']}")
-
-
-def records(mirrors: Path) -> Iterator[Record]:
-    yield from math_train(mirrors)
-    yield from mathoverflow(mirrors)
-    yield from ar_lsat(mirrors)
-    yield from folio(mirrors)

@@ -353,8 +353,3 @@ SOURCES = {
     "nq_tech": nq,
     "hh_rlhf_tech": hh_tech,
 }
-
-
-def records(mirrors: Path) -> Iterator[Record]:
-    for source in SOURCES.values():
-        yield from source(mirrors)

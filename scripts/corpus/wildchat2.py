@@ -22,7 +22,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from scripts.corpus import wildchat
@@ -138,22 +138,29 @@ def prism_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
             yield f"prism-cluster{row['cluster_id']}-{index}", str(text), "prism:opening_prompt"
 
 
+def fresh_turns(items: Iterable[tuple[str, str, str]], seen: set[str], templates: tuple[str, ...]
+                ) -> Iterator[tuple[str, str, str]]:
+    """(id, prompt, source) items whose normalised text is new (not in `seen`, which grows), not near-empty,
+    and at most TEMPLATE_KEEP per template flood (a prompt starting with one of `templates`)."""
+    template: dict[str, int] = {}
+    for key, prompt, name in items:
+        text = prompt.strip()
+        norm = normalise(text)
+        if len(norm) < MIN_CHARS or norm in seen:
+            continue
+        seen.add(norm)
+        hit = next((t for t in templates if text.startswith(t)), None)
+        if hit is not None:
+            template[hit] = template.get(hit, 0) + 1
+            if template[hit] > TEMPLATE_KEEP:
+                continue
+        yield key, text, name
+
+
 def raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     seen = {normalise(prompt) for _, prompt, _ in wildchat.raw(mirrors)}
-    template: dict[str, int] = {}
-    for source in (convo_raw, search_raw, penfever_raw, jurgens_raw, prism_raw):
-        for key, prompt, name in source(mirrors):
-            text = prompt.strip()
-            norm = normalise(text)
-            if len(norm) < MIN_CHARS or norm in seen:
-                continue
-            seen.add(norm)
-            hit = next((t for t in TEMPLATES if text.startswith(t)), None)
-            if hit is not None:
-                template[hit] = template.get(hit, 0) + 1
-                if template[hit] > TEMPLATE_KEEP:
-                    continue
-            yield key, text, name
+    sources = (convo_raw, search_raw, penfever_raw, jurgens_raw, prism_raw)
+    return fresh_turns((item for source in sources for item in source(mirrors)), seen, TEMPLATES)
 
 
 def records(mirrors: Path) -> Iterator[Record]:

@@ -50,8 +50,6 @@ JURGENS_TREE = "5de8e29d9fc9cf526246a1870cc6e85d6fc90bbf"
 JURGENS_TURN = re.compile(r'You said this to an LLM: <br/><div style="[^"]*">(.*?)</div><br/><br/>LLM response:', re.S)
 TEMPLATES = (*wildchat2.TEMPLATES,
              "Answer as an experienced software developer familiar with numerous programming languages")
-TEMPLATE_KEEP = 3
-MIN_CHARS = 3
 
 
 def codechat_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
@@ -94,20 +92,7 @@ SOURCES = (codechat_raw, search_raw, jurgens_raw)
 def raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     seen = {normalise(prompt) for _, prompt, _ in wildchat.raw(mirrors)}
     seen |= {normalise(prompt) for _, prompt, _ in wildchat2.raw(mirrors)}
-    template: dict[str, int] = {}
-    for source in SOURCES:
-        for key, prompt, name in source(mirrors):
-            text = prompt.strip()
-            norm = normalise(text)
-            if len(norm) < MIN_CHARS or norm in seen:
-                continue
-            seen.add(norm)
-            hit = next((t for t in TEMPLATES if text.startswith(t)), None)
-            if hit is not None:
-                template[hit] = template.get(hit, 0) + 1
-                if template[hit] > TEMPLATE_KEEP:
-                    continue
-            yield key, text, name
+    return wildchat2.fresh_turns((item for source in SOURCES for item in source(mirrors)), seen, TEMPLATES)
 
 
 def records(mirrors: Path) -> Iterator[Record]:
