@@ -131,7 +131,10 @@ def launch_proxy(
 
     A port found free can be taken by another process before the proxy binds it (seen in a
     clean-clone run: "[Errno 98] ... address already in use"): such a start is tried again on new
-    ports, at most twice more; any other start-up failure is raised at once.
+    ports, at most twice more; any other start-up failure is raised at once. The bundle's exporter
+    port can be lost the same way (the bundle then logs it and serves on without it; seen once as a
+    soak test's "connection refused" on /metrics): a proxy whose exporter does not answer within 10 s
+    of being live is started again too.
     """
     key = master_key or "sk-test-" + secrets.token_hex(12)
     for attempt in range(3):
@@ -142,6 +145,7 @@ def launch_proxy(
         env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
         env.update(extra_env or {})
         process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
+        metrics_port = int(env["AGENT_ROUTER_METRICS_PORT"])
         try:
             wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
         except BaseException:
@@ -150,5 +154,13 @@ def launch_proxy(
             if attempt < 2 and "address already in use" in log:
                 continue
             raise
-        return Proxy(port, key, process, int(env["AGENT_ROUTER_METRICS_PORT"]))
+        if metrics_port and "AGENT_ROUTER_METRICS_PORT" not in (extra_env or {}):
+            try:
+                wait_http(f"http://127.0.0.1:{metrics_port}/metrics", process, 10)
+            except TimeoutError:
+                process.stop()
+                if attempt < 2:
+                    continue
+                raise
+        return Proxy(port, key, process, metrics_port)
     raise AssertionError("unreachable: the last attempt returns or raises")
