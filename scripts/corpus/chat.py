@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,19 @@ def labelled(raw: Iterator[tuple[str, str, str]], name: str, default: str) -> It
             yield Record(key, prompt.strip(), label, source)
 
 
+def sorted_sample(items: list[tuple[str, str, str]], n: int, seed: int) -> list[tuple[str, str, str]]:
+    """At most `n` of `items` drawn with `Random(seed)` from their sorted order, returned sorted."""
+    items = sorted(items)
+    if len(items) > n:
+        items = random.Random(seed).sample(items, n)
+    return sorted(items)
+
+
+def first_turn(dialogue: str) -> str:
+    """The first human turn of an HH-RLHF dialogue ("\n\nHuman: ... \n\nAssistant: ...")."""
+    return dialogue.split("\n\nHuman: ", 1)[-1].split("\n\nAssistant:", 1)[0].strip()
+
+
 def _instruction(row: dict[str, object]) -> str:
     """Instruction first, then the first instance's input (FORMAT.md: instruction, then input or context)."""
     instances = row.get("instances") or [{}]
@@ -79,7 +93,7 @@ def hh_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     seen: set[str] = set()
     for index, line in enumerate(HH_HARMLESS_TEST.read(mirrors).splitlines()):
         dialogue = json.loads(line)["chosen"]
-        first = dialogue.split("\n\nHuman: ", 1)[-1].split("\n\nAssistant:", 1)[0].strip()
+        first = first_turn(dialogue)
         key = " ".join(first.lower().split())
         if key in seen:
             continue  # chosen/rejected pairs often share their first turn across records

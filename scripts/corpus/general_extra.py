@@ -54,7 +54,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.chat import labelled
+from scripts.corpus.chat import labelled, sorted_sample
 from scripts.corpus.mirror import Blob, list_tree
 from scripts.corpus.overlap import normalise
 from scripts.training_data import Record
@@ -98,13 +98,6 @@ COOKING_N = 270
 _LABEL_WORD = re.compile(r"^(?:__label__\S+\s+)+")
 
 
-def _sample(items: list[tuple[str, str, str]], n: int, seed: int) -> list[tuple[str, str, str]]:
-    items = sorted(items)
-    if len(items) > n:
-        items = random.Random(seed).sample(items, n)
-    return sorted(items)
-
-
 def dolly_all(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     """Every Dolly item of the copy, one per distinct prompt: (id, prompt, source), sorted by id."""
     items: dict[str, tuple[str, str, str]] = {}
@@ -131,7 +124,7 @@ def dolly_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         by_category.setdefault(item[2].split(":", 1)[1], []).append(item)
     drawn = []
     for k, (category, n) in enumerate(sorted(DOLLY_N.items())):
-        drawn += _sample(by_category.get(category, []), n, SEED + k)
+        drawn += sorted_sample(by_category.get(category, []), n, SEED + k)
     yield from sorted(drawn)
 
 
@@ -147,7 +140,7 @@ def cooking_all(mirrors: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def cooking_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    yield from _sample(list(cooking_all(mirrors)), COOKING_N, SEED + 20)
+    yield from sorted_sample(list(cooking_all(mirrors)), COOKING_N, SEED + 20)
 
 
 # --- (c) collapsed-stacks: archived Stack Exchange sites, one markdown page per question -----------------------

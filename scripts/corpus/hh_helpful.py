@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.chat import labelled
+from scripts.corpus.chat import first_turn, labelled
 from scripts.corpus.mirror import Blob
 from scripts.corpus.overlap import normalise
 from scripts.training_data import Record
@@ -37,10 +37,6 @@ HELPFUL_BASE_TEST = Blob("DaehanKim/EasyRLHF", "45eccb72ddb8c18aa52dc2a184516380
                          "data/helpful-base/test.jsonl.gz", "f9f556b8e502eca71b1dec8a5df97a0c7b054fcb")
 TEMPLATE_WORDS = 8
 TEMPLATE_KEEP = 3
-
-
-def first_turn(dialogue: str) -> str:
-    return dialogue.split("\n\nHuman: ", 1)[-1].split("\n\nAssistant:", 1)[0].strip()
 
 
 def _template_key(text: str) -> str:

@@ -27,13 +27,12 @@ import html
 import io
 import json
 import pickle
-import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from scripts.corpus.chat import labelled
+from scripts.corpus.chat import labelled, sorted_sample
 from scripts.corpus.mirror import Blob
 from scripts.training_data import Record
 
@@ -134,13 +133,6 @@ class _NoGlobals(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing global {module}.{name}")
 
 
-def _sample(items: list[tuple[str, str, str]], n: int, seed: int) -> list[tuple[str, str, str]]:
-    items = sorted(items)
-    if len(items) > n:
-        items = random.Random(seed).sample(items, n)
-    return sorted(items)
-
-
 def _clean(text: str) -> str:
     text = html.unescape(text).replace("***", "").replace("**", "").strip()
     return " ".join(text.split())
@@ -155,7 +147,7 @@ def staqc_sql_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         if text and text.lower() not in seen:
             seen.add(text.lower())
             items.append((f"staqc-sql-{qid}", text, "staqc:sql_title"))
-    yield from _sample(items, STAQC_N, SEED + 1)
+    yield from sorted_sample(items, STAQC_N, SEED + 1)
 
 
 def react_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
@@ -164,11 +156,11 @@ def react_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         match = _REACT_ROW.match(line.strip())
         if match:
             items.append((f"react-iq-{int(match.group(1))}", _clean(match.group(2)), "reactjs-interview:toc"))
-    yield from _sample(items, REACT_N, SEED + 2)
+    yield from sorted_sample(items, REACT_N, SEED + 2)
 
 
 def docker_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    yield from _sample(list(_docker_all(mirrors)), DOCKER_N, SEED + 6)
+    yield from sorted_sample(list(_docker_all(mirrors)), DOCKER_N, SEED + 6)
 
 
 def _docker_all(mirrors: Path) -> Iterator[tuple[str, str, str]]:
@@ -202,7 +194,7 @@ def rust_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         question = re.sub(r"</?code>", "`", question)
         question = re.sub(r"\[(https?://[^\]]+)\]\([^)]*\)", r"\1", question)
         items.append((f"rust-faq-{index}", _clean(question), "rust-faq:question"))
-    yield from _sample(items, RUST_N, SEED + 4)
+    yield from sorted_sample(items, RUST_N, SEED + 4)
 
 
 def go_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
@@ -221,7 +213,7 @@ def git_tips_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         if "git" not in title.lower():
             title = f"{title} in Git"
         items.append((f"git-tips-{index}", title, "git-tips:title"))
-    yield from _sample(items, GIT_N, SEED + 5)
+    yield from sorted_sample(items, GIT_N, SEED + 5)
 
 
 def careers_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
@@ -288,7 +280,7 @@ def nq_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
             elif split == "dev":
                 other.append(item)
     yield from sorted(matched)
-    yield from _sample(other, NQ_OTHER_N, SEED + 3)
+    yield from sorted_sample(other, NQ_OTHER_N, SEED + 3)
 
 
 def hh_tech_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:

@@ -48,6 +48,8 @@ PENFEVER_TREE = "86e694ced2f854a56a9b474cc6df8557ba0e884b"
 JURGENS = Blob("davidjurgens/human-llm-similarity", "87a4e32e254b86e3511a80ba74fafea353b8d02f",
                "src/annotation/data_files/for_human_3_annotation_response_text.csv",
                "b4a41e5765b50193354c933d43efc5544689cce9")
+# The turn as human-llm-similarity shows it to its annotators.
+JURGENS_TURN = re.compile(r'You said this to an LLM: <br/><div style="[^"]*">(.*?)</div><br/><br/>LLM response:', re.S)
 PRISM = Blob("HannahKirk/prism-alignment", "a9ec82149036374768f70e132a2369a750e06bbe",
              "results/clusters/opening_prompt_cluster_df_original.csv", "d8a3bb414c1518b65120413021f210fd24d7921d")
 # Templates one user (or one tool) sent many times; the first 3 of each are kept.
@@ -92,10 +94,15 @@ def convo_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
                 yield f"wildchat2-convo-{match.group(1)[:12]}", str(first.get("content", "")), "wildchat:convo-topo"
 
 
-def search_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    for row in json.loads(SEARCH.read(mirrors))["queries"]:
-        key = f"wildchat2-search-{row['conversation_id'][:12]}"
+def search_turns(blob: Blob, prefix: str, mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    """The `first_user_message` of every query of one version of search-datasets' WildChat task."""
+    for row in json.loads(blob.read(mirrors))["queries"]:
+        key = f"{prefix}-search-{row['conversation_id'][:12]}"
         yield key, str(row["first_user_message"]), "wildchat:search-datasets"
+
+
+def search_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
+    return search_turns(SEARCH, "wildchat2", mirrors)
 
 
 def _html_turn(page: str) -> str:
@@ -124,8 +131,7 @@ def jurgens_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
     """The first human turn shown to annotators ("You said this to an LLM: <div ...>turn</div>")."""
     csv.field_size_limit(1 << 30)
     for index, row in enumerate(csv.DictReader(io.StringIO(JURGENS.read(mirrors)))):
-        match = re.search(r'You said this to an LLM: <br/><div style="[^"]*">(.*?)</div><br/><br/>LLM response:',
-                          row["text"], re.S)
+        match = JURGENS_TURN.search(row["text"])
         if match:
             text = html.unescape(re.sub(r"<br\s*/?>", "\n", match.group(1)))
             yield f"wildchat2-jurgens-{index}", text, "wildchat:human-llm-similarity"

@@ -47,7 +47,6 @@ JURGENS_REPO = "davidjurgens/human-llm-similarity"
 JURGENS_COMMIT = "87a4e32e254b86e3511a80ba74fafea353b8d02f"
 JURGENS_DIR = "src/annotation/annotation_output"
 JURGENS_TREE = "5de8e29d9fc9cf526246a1870cc6e85d6fc90bbf"
-JURGENS_TURN = re.compile(r'You said this to an LLM: <br/><div style="[^"]*">(.*?)</div><br/><br/>LLM response:', re.S)
 TEMPLATES = (*wildchat2.TEMPLATES,
              "Answer as an experienced software developer familiar with numerous programming languages")
 
@@ -63,9 +62,7 @@ def codechat_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def search_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    for row in json.loads(SEARCH_500.read(mirrors))["queries"]:
-        key = f"wildchat3-search-{row['conversation_id'][:12]}"
-        yield key, str(row["first_user_message"]), "wildchat:search-datasets"
+    return wildchat2.search_turns(SEARCH_500, "wildchat3", mirrors)
 
 
 def jurgens_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
@@ -76,7 +73,7 @@ def jurgens_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
         if not path.endswith("/assigned_user_data.json"):
             continue
         for item in json.loads(Blob(JURGENS_REPO, JURGENS_COMMIT, path, blob).read(mirrors)).values():
-            match = JURGENS_TURN.search(str(item.get("text", "")))
+            match = wildchat2.JURGENS_TURN.search(str(item.get("text", "")))
             if match:
                 # some files escape the turn twice (`&amp;emsp;`, `&lt;br/&gt;`): unescaped twice, line breaks undone
                 text = html.unescape(html.unescape(re.sub(r"<br\s*/?>", "\n", match.group(1))))
