@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
+from tests.support.redis_db import empty_redis
 from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
@@ -235,19 +236,8 @@ def test_every_model_unhealthy_is_a_clear_error_not_a_hang(
 
 @pytest.fixture()
 def redis_db() -> Iterator[Any]:
-    import redis
-
-    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"no Redis on 127.0.0.1:6379: {exc}")
-    client.flushdb()
-    try:
+    with empty_redis(REDIS_DB) as client:
         yield client
-    finally:
-        client.flushdb()
-        client.close()
 
 
 def test_replicas_share_what_they_learn_through_redis(

@@ -22,6 +22,7 @@ from router_hooks.health_gate import HealthGate
 from router_hooks.router_view import DeploymentIndex
 from tests.support.clock import FakeClock
 from tests.support.fake_router import MODELS, FakeRouter
+from tests.support.redis_db import empty_redis
 
 SHIPPED = HealthSettings()
 
@@ -254,7 +255,6 @@ def test_end_cooldowns_clears_litellms_own_cooldown_cache_for_the_recovered_grou
 
 @pytest.mark.process  # talks to the local Redis
 def test_end_cooldowns_deletes_the_entry_from_redis_for_every_replica() -> None:
-    redis_lib = pytest.importorskip("redis")
     from litellm.caching.redis_cache import RedisCache
     from litellm.router_utils.cooldown_cache import CooldownCache
 
@@ -262,13 +262,7 @@ def test_end_cooldowns_deletes_the_entry_from_redis_for_every_replica() -> None:
         pytest.skip("LiteLLM 1.110's native cooldown store has no delete: a Redis copy runs out at its "
                     "own end (router_hooks/compat.py end_cooldown)")
 
-    probe = redis_lib.Redis(host="127.0.0.1", port=6379, db=9)
-    try:
-        probe.ping()
-    except redis_lib.RedisError as exc:
-        pytest.skip(f"no Redis on 127.0.0.1:6379: {exc}")
-    probe.flushdb()
-    try:
+    with empty_redis(9) as probe:
         writer = litellm_cooldowns(RedisCache(host="127.0.0.1", port=6379, db=9))
         writer.add_deployment_to_cooldown("id-qwen-coder", RuntimeError("down"), 500, None)
         assert probe.exists("deployment:id-qwen-coder:cooldown")
@@ -277,9 +271,6 @@ def test_end_cooldowns_deletes_the_entry_from_redis_for_every_replica() -> None:
         assert not probe.exists("deployment:id-qwen-coder:cooldown")
         reader = litellm_cooldowns(RedisCache(host="127.0.0.1", port=6379, db=9))
         assert run(gate_over(reader).cooldowns(MODELS)) == {}
-    finally:
-        probe.flushdb()
-        probe.close()
 
 
 def test_no_cooldown_cache_is_a_no_op() -> None:
