@@ -1,5 +1,6 @@
-"""Writes data/corpus/*.jsonl (training prompts from public sources) and data/corpus/realchat_dev.jsonl
-(a real-chat-like evaluation set that is never trained on), deterministically, from fetched snapshots.
+"""Writes data/corpus/*.jsonl (training prompts from public sources), data/corpus/realchat_dev.jsonl
+(a real-chat-like evaluation set that is never trained on) and the development sets listed in data/devsets/
+(scripts/corpus/devsets.py), deterministically, from fetched snapshots.
 
 Usage: python -m scripts.corpus.build [--mirrors DIR] [--out DIR] [--dev shared/eval/intent_dev.jsonl]
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from scripts.corpus import (
     benchmarks,
     chat,
+    devsets,
     general_extra,
     hh_helpful,
     lookups,
@@ -30,7 +32,7 @@ from scripts.corpus import (
 )
 from scripts.corpus.mirror import list_tree
 from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
-from scripts.training_data import NOT_TRAINING, Record, read_file, read_jsonl
+from scripts.training_data import Record, not_training, read_file, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20250611
@@ -93,13 +95,13 @@ def write(path: Path, records: Sequence[Record]) -> None:
     path.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
 
 
-def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
+def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, object]]:
     out.mkdir(parents=True, exist_ok=True)
     dev_index = OverlapIndex(r.prompt for r in read_jsonl(dev))
     # The hand-written files under data/ are trained on too: a public record repeating one is dropped.
     data = ROOT / "data"  # not out.parent: --out elsewhere must not read stray .txt files as training data
     seen = {normalise(r.prompt) for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)}
-    report: dict[str, dict[str, int]] = {}
+    report: dict[str, dict[str, object]] = {}
 
     def keep(name: str, records: list[Record]) -> list[Record]:
         records = [r for r in records if r.prompt.strip() and len(r.prompt) < MAX_CHARS]
@@ -110,8 +112,8 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
             if key not in seen:
                 seen.add(key)
                 unique.append(r)
-        report[name] = dict(Counter(r.label for r in unique)) | {"dropped_dev_overlap": near_dev,
-                                                                  "dropped_duplicate": len(kept) - len(unique)}
+        counts: dict[str, object] = dict(Counter(r.label for r in unique))
+        report[name] = counts | {"dropped_dev_overlap": near_dev, "dropped_duplicate": len(kept) - len(unique)}
         return unique
 
     # The real-chat dev set first, so that nothing in it can reach a training file.
@@ -134,12 +136,16 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
     honest = [r for r in realchat if not trained.matches(r.prompt)]
     report["realchat_dev"]["dropped_training_overlap"] = len(realchat) - len(honest)
     write(out / "realchat_dev.jsonl", honest)
+    if out.resolve() == (data / "corpus").resolve():  # the development sets' lists name records of data/corpus
+        report |= {f"devset:{name}": figures for name, figures in devsets.carve(data).items()}
     return report
 
 
 def read_all_training(data: Path, corpus: Path) -> list[Record]:
-    """Every training prompt: the hand-written files and the corpus files just written."""
-    written = [r for path in sorted(corpus.glob("*.jsonl")) if path.name not in NOT_TRAINING for r in read_jsonl(path)]
+    """Every prompt of the training files: the hand-written files and the corpus files just written (the
+    development sets' records included: the first real-chat set keeps clear of them as it always has)."""
+    skip = not_training(data)
+    written = [r for path in sorted(corpus.glob("*.jsonl")) if path.name not in skip for r in read_jsonl(path)]
     return [r for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)] + written
 
 
