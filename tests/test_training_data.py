@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.corpus.devsets import carve
-from scripts.training_data import Record, digest, read_all, read_devset, read_jsonl, split
+from scripts.train.corpus.devsets import carve
+from scripts.train.data import Record, digest, read_all, read_devset, read_jsonl, split
 
 
 def corpus(root: Path, records: list[Record], name: str = "chat.jsonl") -> None:

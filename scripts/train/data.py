@@ -54,10 +54,10 @@ def read_file(path: Path, root: Path) -> list[Record]:
     return records
 
 
-# Public-source prompts written by scripts/corpus/build.py; the development sets beside them are never trained on.
+# Public-source prompts written by scripts/train/corpus/build.py; the development sets beside them are never trained on.
 CORPUS = "corpus"
 # Development sets carved out of the corpus: one `<name>.tsv` of `id<TAB>label<TAB>lang` lines each, written into
-# data/corpus/<name>.jsonl by scripts/corpus/devsets.py. Only ids are committed (public prompts never are).
+# data/corpus/<name>.jsonl by scripts/train/corpus/devsets.py. Only ids are committed (public prompts never are).
 DEVSETS = "devsets"
 NOT_TRAINING = frozenset({"realchat_dev.jsonl", "heldout.jsonl"})
 

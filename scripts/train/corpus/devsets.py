@@ -1,11 +1,11 @@
 """Writes the development sets carved out of the corpus: data/corpus/<name>.jsonl for each data/devsets/<name>.tsv.
 
-    python -m scripts.corpus.devsets [--data data]
+    python -m scripts.train.corpus.devsets [--data data]
 
 A list names corpus records by id, with the label read for the set and the request's language (FORMAT.md), so only
 ids are committed; the prompts and sources come from the corpus files, as `make corpus` wrote them (or their copy in
 shared/corpus). `make corpus` runs this after writing the corpus. Training never reads a listed record
-(scripts/training_data.py, `dev_ids`), whichever file holds it. How the lists were drawn: data/SOURCES.md.
+(scripts/train/data.py, `dev_ids`), whichever file holds it. How the lists were drawn: data/SOURCES.md.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from scripts.training_data import CORPUS, Record, devset_paths, not_training, read_devset, read_jsonl
+from scripts.train.data import CORPUS, Record, devset_paths, not_training, read_devset, read_jsonl
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def corpus_records(data: Path) -> dict[str, Record]:

@@ -1,8 +1,8 @@
 """Writes data/corpus/*.jsonl (training prompts from public sources), data/corpus/realchat_dev.jsonl
 (a real-chat-like evaluation set that is never trained on) and the development sets listed in data/devsets/
-(scripts/corpus/devsets.py), deterministically, from fetched snapshots.
+(scripts/train/corpus/devsets.py), deterministically, from fetched snapshots.
 
-Usage: python -m scripts.corpus.build [--mirrors DIR] [--out DIR] [--dev shared/eval/intent_dev.jsonl]
+Usage: python -m scripts.train.corpus.build [--mirrors DIR] [--out DIR] [--dev shared/eval/intent_dev.jsonl]
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import json
 import random
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from scripts.corpus import (
+from scripts.train.corpus import (
     benchmarks,
     chat,
     devsets,
@@ -30,28 +30,18 @@ from scripts.corpus import (
     wildchat2,
     wildchat3,
 )
-from scripts.corpus.mirror import list_tree
-from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
-from scripts.training_data import Record, not_training, read_file, read_jsonl
+from scripts.train.corpus.chat import HH_DEV, sample
+from scripts.train.corpus.mirror import list_tree
+from scripts.train.corpus.overlap import OverlapIndex, drop_overlaps, normalise
+from scripts.train.data import Record, not_training, read_file, read_jsonl
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SEED = 20250611
 MAX_CHARS = 4000
 MMLU_TREE = "7fd46455a0c53d2fe4af9057764078e7ecca4965"
-# HH-RLHF's harmless-base first turns are mostly attempts at harmful requests: a few hundred keep
-# real phrasing in the mix without teaching the classifier that "general" means hostile.
-HH_TRAIN, HH_DEV = 700, 100
 # WildChat: the 100-turn sample and 100 of the other go to the real-chat dev set, the rest to training
 # (its real phrasing is what moves real-chat figures most: 0 / 300 / 590 training turns gave 0.64 / 0.68 / 0.73).
 WILDCHAT_DEV_ATP = 100
-
-
-def sample(records: Iterable[Record], cap: int | None, seed: int) -> list[Record]:
-    items = list(records)
-    if cap is not None and len(items) > cap:
-        random.Random(seed).shuffle(items)
-        items = sorted(items[:cap], key=lambda r: r.id)
-    return items
 
 
 def mmlu_blobs(mirrors: Path) -> dict[str, str]:
@@ -117,7 +107,7 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, object]]:
         return unique
 
     # The real-chat dev set first, so that nothing in it can reach a training file.
-    hh = sample(chat.hh(mirrors), HH_TRAIN + HH_DEV, SEED + 5)
+    hh = chat.hh_drawn(mirrors)
     random.Random(SEED + 6).shuffle(hh)
     chats = list(wildchat.records(mirrors))
     atp = [r for r in chats if r.source == "wildchat:atp"]
