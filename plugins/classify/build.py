@@ -49,10 +49,14 @@ def load_directory(config: RouterConfig, directory: Path) -> Classifier:
         return load_learned(config, directory)
     if kind == "encoder":
         # Imported here: onnxruntime is loaded only by the processes that run the encoder.
-        from plugins.classify.onnx_encoder import EncoderClassifier  # type: ignore[import-not-found]
+        from plugins.classify.onnx_encoder import EncoderClassifier
 
-        # One intra-op thread: the one-core figures the budget is set in.
-        encoder: Classifier = EncoderClassifier.load(directory, config.default_intent, config.max_chars, 1)
+        try:
+            # One intra-op thread: the one-core figures the budget is set in.
+            encoder = EncoderClassifier.load(directory, config.default_intent, config.max_chars, 1)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"cannot load the encoder in {str(directory)!r}: {exc}") from exc
+        check_classes(config, encoder.classes, directory)
         return encoder
     raise ConfigError(f"{directory}/manifest.json: unknown kind {kind!r} (expected 'learned' or 'encoder')")
 

@@ -1,7 +1,7 @@
 """Fine-tunes the encoder classifier (plugins/models/intent-encoder-v1) offline and deterministically.
 
 Run by `make model` in the build-only environment `.venv-build` (torch, transformers, onnx):
-1. the training split of data/ (scripts.training_data, the same split as intent-v1), each record
+1. the training split of data/ (scripts.train.data, the same split as intent-v1), each record
    turned into token ids by the run-time code (plugins.classify.encoder_input); a seeded fifth of
    them get an earlier-turn segment (half from the same class, half from any), so the model learns
    to read the second segment as context, not as the request;
@@ -38,12 +38,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder_input import EncoderInput, InputBuilder, pad_batch  # noqa: E402
 from plugins.classify.evaluation import score  # noqa: E402
-from scripts.training_data import Record, digest, read_all, split  # noqa: E402
+from scripts.train.data import Record, digest, read_all, split  # noqa: E402
 
 CLASSES = ("code", "general", "reasoning")
 # Sources of real user turns in the held-out fifth: the calibration target is real chat.
@@ -111,7 +111,7 @@ def build_model(base: str, classes: int, freeze_embeddings: bool) -> Any:
     import torch
     from transformers import AutoModel
 
-    class IntentEncoder(torch.nn.Module):
+    class IntentEncoder(torch.nn.Module):  # type: ignore[misc]  # torch is untyped for the lint (not installed)
         """Base encoder, mean pooling over real tokens, dropout, linear head: logits."""
 
         def __init__(self) -> None:
@@ -231,7 +231,8 @@ def high_band(probs: Matrix, y: npt.NDArray[np.int64], threshold: float = 0.7) -
     return int(confident.sum()), float((probs.argmax(axis=1)[confident] == y[confident]).mean())
 
 
-def fit_temperature(logits: Matrix, y: npt.NDArray[np.int64], chat: npt.NDArray[np.bool_]) -> tuple[float, dict[str, Any]]:
+def fit_temperature(logits: Matrix, y: npt.NDArray[np.int64],
+                    chat: npt.NDArray[np.bool_]) -> tuple[float, dict[str, Any]]:
     best_nll = min(T_GRID, key=lambda t: log_loss(logits, y, t))
     chosen = next((t for t in T_GRID if t >= best_nll and high_band(softmax(logits[chat], t), y[chat])[1] >= 0.95),
                   T_GRID[-1])
