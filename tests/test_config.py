@@ -120,3 +120,43 @@ def test_max_chars_bounds_what_the_learned_classifier_reads() -> None:
     prompt = Prompt(latest=opening + code + padding)
     assert build_classifier(parse_config(document(max_chars=4000))).classify(prompt).intent == "code"
     assert clipped.classify(prompt).intent == "general"
+
+
+def test_the_encoder_and_its_dispatcher_settings_load_with_their_defaults() -> None:
+    config = parse_config(document(classifier="encoder"))
+    assert config.uses_encoder and config.encoder.model is None
+    settings = config.encoder
+    assert (settings.threads, settings.deadline_ms, settings.queue_size) == (1, 50.0, 8)
+    tuned = parse_config(document(classifier="encoder", learned_model="/models/intent-v1",
+                                  encoder={"model": "/models/enc", "threads": 2, "deadline_ms": 5,
+                                           "queue_size": 4, "continuity_cache_size": 10}))
+    assert tuned.encoder.model == "/models/enc" and tuned.encoder.deadline_ms == 5.0
+    # `hybrid` mixes its keywords over the encoder when asked; it then reads the encoder block.
+    hybrid = parse_config(document(classifier="hybrid", hybrid_base="encoder", encoder={"threads": 1}))
+    assert hybrid.uses_encoder
+    assert not parse_config(document(classifier="hybrid")).uses_encoder  # over learned by default
+    assert not parse_config(document(classifier="learned")).uses_encoder
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"classifier": "learned", "encoder": {"threads": 1}}, "encoder is read only by classifier: encoder"),
+    ({"classifier": "hybrid", "encoder": {"threads": 1}}, "not hybrid over learned"),
+    ({"classifier": "encoder", "hybrid_base": "encoder"}, "hybrid_base is read only"),
+    ({"classifier": "encoder", "hybrid_keyword_weight": 0.5}, "hybrid_keyword_weight"),
+    ({"classifier": "hybrid", "hybrid_base": "torch"}, "agent_router.hybrid_base"),
+    ({"classifier": "encoder", "encoder": {"threads": 2, "queue_size": 1}}, "queue_size"),
+    ({"classifier": "encoder", "encoder": {"deadline_ms": 0}}, "agent_router.encoder.deadline_ms"),
+    ({"classifier": "encoder", "encoder": {"threads": 0}}, "agent_router.encoder.threads"),
+    ({"classifier": "encoder", "encoder": {"deadline": 50}}, "agent_router.encoder.deadline"),
+])
+def test_encoder_settings_are_validated_and_refused_where_nothing_reads_them(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ConfigError, match=field):
+        parse_config(document(**changes), "litellm_config.yaml")
+
+
+def test_the_encoder_config_is_frozen() -> None:
+    config = parse_config(document(classifier="encoder"))
+    with pytest.raises(ValueError, match="frozen"):
+        config.encoder.threads = 4  # type: ignore[misc]

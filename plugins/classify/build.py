@@ -8,18 +8,34 @@ from plugins.classify.decision import Classifier
 from plugins.classify.hybrid import HybridClassifier
 from plugins.classify.keyword import KeywordClassifier
 from plugins.classify.learned import PACKAGED_MODEL, LearnedClassifier
-from plugins.config import ConfigError, RouterConfig
+from plugins.config import ConfigError, HybridBase, RouterConfig
 
 
 def build_classifier(config: RouterConfig) -> Classifier:
     if config.classifier == "keyword":
         return KeywordClassifier.from_config(config)
-    learned = load_learned(config)
-    if config.classifier == "learned":
-        return learned
+    if config.classifier in ("learned", "encoder"):
+        return model_classifier(config, config.classifier)
     if config.classifier == "hybrid":
-        return HybridClassifier(learned, KeywordClassifier.from_config(config), config.hybrid_keyword_weight)
+        # Keywords nudge the model classifier `hybrid_base` names (docs/CONFIGURATION.md).
+        base = model_classifier(config, config.hybrid_base)
+        return HybridClassifier(base, KeywordClassifier.from_config(config), config.hybrid_keyword_weight)
     raise ConfigError(f"agent_router.classifier: {config.classifier!r} is not available in this build")
+
+
+def model_classifier(config: RouterConfig, kind: HybridBase) -> Classifier:
+    """A model classifier on its own: `learned` (intent-v1) or `encoder`."""
+    if kind == "learned":
+        return load_learned(config)
+    return load_encoder(config)
+
+
+def load_encoder(config: RouterConfig) -> Classifier:
+    """The encoder named by `encoder.model` (default: the packaged intent-encoder-v1)."""
+    # Issue 18: the lead's plugins/classify/onnx_encoder.py plugs in here
+    # (EncoderClassifier.load(directory, default_intent, max_chars, threads)).
+    raise ConfigError("agent_router.classifier: encoder is not available in this build "
+                      "(plugins/classify/onnx_encoder.py is missing)")
 
 
 def load_learned(config: RouterConfig) -> LearnedClassifier:
