@@ -63,7 +63,10 @@ def decision_json(hook: AgentRouterHook, surface: str, prompt: Prompt, record: R
         "confidence_level": record.level,
         "top_intents": [{"intent": i, "score": s} for i, s in record.top],
         "margin": record.margin,
+        # Which classifier decided: the configured one, or the fast one in its place (encoder deadline,
+        # full queue, error), or `previous_response`; beside it, the one the config selects.
         "classifier": record.classifier,
+        "configured_classifier": hook.classification.kind,
         "defaulted": record.defaulted,
         "primary_model": record.chosen_model,
         "model": record.routed_model,
