@@ -159,4 +159,4 @@ def test_encoder_settings_are_validated_and_refused_where_nothing_reads_them(
 def test_the_encoder_config_is_frozen() -> None:
     config = parse_config(document(classifier="encoder"))
     with pytest.raises(ValueError, match="frozen"):
-        config.encoder.threads = 4  # type: ignore[misc]
+        config.encoder.threads = 4
