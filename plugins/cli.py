@@ -1,12 +1,14 @@
 """The `agent-router` command: classify JSON Lines from stdin, or evaluate a classifier on a labelled file.
 
-    agent-router classify [--config FILE] [--classifier KIND]   < prompts.jsonl > decisions.jsonl
-    agent-router eval --data FILE [--config FILE] [--classifier KIND] [--repeat N] [--json]
+    agent-router classify [--config FILE] [--classifier KIND] [--hybrid-base KIND] < prompts.jsonl > decisions.jsonl
+    agent-router eval --data FILE [--config FILE] [--classifier KIND] [--hybrid-base KIND] [--repeat N] [--json]
 
 Each input line has `id` and either `prompt` (a string) or `messages` (OpenAI chat messages); `eval`
 also needs `label`, and an optional `source` (`dataset:subset`, FORMAT.md) adds per-source figures. `eval`
 also prints the calibration table: how often decisions in each confidence band are right. The classifier
-is the one the config selects unless `--classifier` overrides it.
+is the one the config selects unless `--classifier` overrides it (`encoder` included; `--hybrid-base` picks
+the model classifier `hybrid` mixes its keywords into). The classifier is called directly: the proxy's
+deadline and fallback (router_hooks/dispatch.py) are not in the figures.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, get_args
 
 from plugins.classify.breakdown import Band, calibration, per_source
 from plugins.classify.build import build_classifier
 from plugins.classify.decision import Classifier
 from plugins.classify.evaluation import Report, percentile, score
-from plugins.config import ConfigError, RouterConfig, load_config
+from plugins.config import ClassifierKind, ConfigError, RouterConfig, load_config
 from plugins.prompt import Prompt, PromptError
 from plugins.surfaces.chat import read_messages as extract_prompt
 
 DEFAULT_CONFIG = "litellm_config.yaml"
+CLASSIFIERS: tuple[ClassifierKind, ...] = get_args(ClassifierKind)
 
 
 def prompt_of(row: Any) -> Prompt:
@@ -41,11 +44,13 @@ def prompt_of(row: Any) -> Prompt:
     raise PromptError("each line needs `prompt` (a string) or `messages` (a list)")
 
 
-def load(config_path: str, kind: str | None) -> tuple[RouterConfig, Classifier, float]:
-    """The config, its classifier (kind overridden if asked) and the seconds the classifier took to load."""
+def load(config_path: str, kind: str | None, hybrid_base: str | None = None) -> tuple[RouterConfig, Classifier, float]:
+    """The config, its classifier (kind and hybrid's base overridden if asked) and the seconds the
+    classifier took to load."""
     config = load_config(config_path)
-    if kind is not None:
-        config = config.model_copy(update={"classifier": kind})
+    overrides = {key: value for key, value in (("classifier", kind), ("hybrid_base", hybrid_base)) if value}
+    if overrides:
+        config = config.model_copy(update=overrides)
     started = time.perf_counter()
     classifier = build_classifier(config)
     return config, classifier, time.perf_counter() - started
@@ -171,7 +176,9 @@ def parser() -> argparse.ArgumentParser:
     for name, text in (("classify", "classify JSON Lines from stdin"), ("eval", "evaluate on a labelled file")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--config", default=DEFAULT_CONFIG, help=f"LiteLLM config file (default {DEFAULT_CONFIG})")
-        cmd.add_argument("--classifier", choices=("keyword", "learned", "hybrid"), help="override the config")
+        cmd.add_argument("--classifier", choices=CLASSIFIERS, help="override the config")
+        cmd.add_argument("--hybrid-base", choices=("learned", "encoder"),
+                         help="the model classifier `hybrid` mixes keywords into (override the config)")
         if name == "eval":
             cmd.add_argument("--data", required=True, type=Path, help="JSON Lines with id, prompt|messages, label")
             cmd.add_argument("--repeat", type=int, default=1, help="classify each prompt N times (latency)")
@@ -183,7 +190,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        config, classifier, load_seconds = load(args.config, args.classifier)
+        config, classifier, load_seconds = load(args.config, args.classifier, args.hybrid_base)
     except ConfigError as exc:
         sys.stderr.write(f"agent-router: {exc}\n")
         return 2
