@@ -111,14 +111,16 @@ def test_max_chars_bounds_what_the_learned_classifier_reads() -> None:
     from plugins.classify.build import build_classifier
     from plugins.prompt import Prompt
 
-    clipped = build_classifier(parse_config(document(max_chars=100)))
+    # `learned` by name: the shipped default may change (issue 18), this pins intent-v1's clipping.
+    clipped = build_classifier(parse_config(document(classifier="learned", max_chars=100)))
     opening = "Hello! Lovely weather today, the garden is full of roses. "
     code = "Write a Python function that parses this JSON file and returns the keys. " * 2
     padding = " The weather is lovely and my garden is full of roses this spring." * 3
     # The whole text (~460 characters) fits the artifact's 600; max_chars: 100 keeps 50 characters of
     # head and 50 of tail, which hold only the small talk.
     prompt = Prompt(latest=opening + code + padding)
-    assert build_classifier(parse_config(document(max_chars=4000))).classify(prompt).intent == "code"
+    whole = build_classifier(parse_config(document(classifier="learned", max_chars=4000)))
+    assert whole.classify(prompt).intent == "code"
     assert clipped.classify(prompt).intent == "general"
 
 
