@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -41,13 +40,6 @@ class Fixture:
     def fallbacks(self) -> dict[str, float | None]:
         get = self.registry.get_sample_value
         return {r: get("agent_router_classifier_fallbacks_total", {"reason": r}) for r in FALLBACK_REASONS}
-
-
-@pytest.fixture()
-def pool() -> Iterator[ThreadPoolExecutor]:
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-encoder")
-    yield executor
-    executor.shutdown(wait=True)
 
 
 def test_the_encoder_decides_in_a_pool_thread_not_on_the_event_loop(pool: ThreadPoolExecutor) -> None:

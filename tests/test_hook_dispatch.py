@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
@@ -49,13 +48,6 @@ class Switchable:
         if self.failing:
             raise RuntimeError("encoder failed")
         return self.inner.classify(prompt)
-
-
-@pytest.fixture()
-def pool() -> Iterator[ThreadPoolExecutor]:
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-encoder")
-    yield executor
-    executor.shutdown(wait=True)
 
 
 def dispatched(primary: Classifier, executor: Executor, fast: Classifier | None = None,
