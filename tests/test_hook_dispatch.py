@@ -144,6 +144,7 @@ def test_router_classify_goes_through_the_dispatcher_and_leaves_nothing_behind()
     out = json.loads(bytes(asyncio.run(classify(made.hook, classify_request(body))).body))
     assert out["classifier"] == "learned" and out["configured_classifier"] == "encoder"
     assert out["model"] == "qwen-coder" and len(executor.submitted) == 1
+    assert "learned decided in place of encoder" in out["why"]
     assert fallbacks(made) == {"deadline": 0, "queue_full": 0, "error": 0}  # an operator query counts nothing
     # ... and stores nothing: the next real request is dispatched, not served from the cache.
     call(made.hook, chat(CODE))
