@@ -24,7 +24,7 @@ from plugins.classify.learned import PACKAGED_MODEL, LearnedClassifier
 from plugins.cli import load
 from plugins.prompt import Prompt
 from scripts.stack import ROOT
-from scripts.training_data import read_all
+from scripts.train.data import read_all
 
 LENGTHS = (50, 200, 1_000, 5_000, 30_000)
 

@@ -1,6 +1,6 @@
 """Requests people wrote to assistants: self-instruct's seed and user-oriented tasks, awesome-chatgpt-prompts,
 and the first human turns of Anthropic's HH-RLHF harmless-base test dialogues. Labelled by reading
-(scripts/corpus/labels/<source>.tsv: id, label; "-" drops an item); unlisted items take the source's default."""
+(scripts/train/corpus/labels/<source>.tsv: id, label; "-" drops an item); unlisted items take the source's default."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import csv
 import io
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from scripts.corpus.mirror import Blob
-from scripts.training_data import Record
+from scripts.train.corpus.mirror import Blob
+from scripts.train.data import Record
 
 SELF_INSTRUCT_COMMIT = "0b26ccaa415992100fa32df62d41b994cf928e23"
 SEED_TASKS = Blob("yizhongw/self-instruct", SELF_INSTRUCT_COMMIT, "data/seed_tasks.jsonl",
@@ -26,6 +26,10 @@ HH_HARMLESS_TEST = Blob("anthropics/hh-rlhf", "354e5c3cb8960630860dd5774a6ac2a58
                         "harmless-base/test.jsonl.gz", "a616e6a27660ded23c5ce0e585a3e4cf0d761f0e")
 LABELS = Path(__file__).resolve().parent / "labels"
 MAX_CHARS = 4000
+# HH-RLHF's harmless-base first turns are mostly attempts at harmful requests: a few hundred keep
+# real phrasing in the mix without teaching the classifier that "general" means hostile.
+HH_TRAIN, HH_DEV = 700, 100
+HH_SEED = 20250611 + 5  # the corpus build's SEED + 5
 
 
 def read_labels(name: str) -> dict[str, str]:
@@ -55,6 +59,15 @@ def sorted_sample(items: list[tuple[str, str, str]], n: int, seed: int) -> list[
     if len(items) > n:
         items = random.Random(seed).sample(items, n)
     return sorted(items)
+
+
+def sample(records: Iterable[Record], cap: int | None, seed: int) -> list[Record]:
+    """At most `cap` of `records`: the first `cap` after a `Random(seed)` shuffle, sorted by id."""
+    items = list(records)
+    if cap is not None and len(items) > cap:
+        random.Random(seed).shuffle(items)
+        items = sorted(items[:cap], key=lambda r: r.id)
+    return items
 
 
 def first_turn(dialogue: str) -> str:
@@ -115,3 +128,9 @@ def awesome(mirrors: Path) -> Iterator[Record]:
 
 def hh(mirrors: Path) -> Iterator[Record]:
     return labelled(hh_raw(mirrors), "hh-rlhf", "general")
+
+
+def hh_drawn(mirrors: Path) -> list[Record]:
+    """The HH-RLHF harmless-base first turns the corpus build uses: HH_TRAIN for training, HH_DEV for the first
+    real-chat set (here, not in build, so that tech_extra can leave them out without importing the build)."""
+    return sample(hh(mirrors), HH_TRAIN + HH_DEV, HH_SEED)

@@ -7,10 +7,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.chat import labelled
-from scripts.corpus.mirror import Blob
-from scripts.corpus.overlap import normalise
-from scripts.training_data import Record
+from scripts.train.corpus.chat import labelled
+from scripts.train.corpus.mirror import Blob
+from scripts.train.corpus.overlap import normalise
+from scripts.train.data import Record
 
 # 989 first turns (851 distinct), all languages.
 ATP = Blob("irajmoradi/atp_project", "783b2b0f3d45f91ba89a5cf680fb9d3676ce6510", "wildchat.jsonl",

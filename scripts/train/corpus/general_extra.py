@@ -54,10 +54,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.chat import labelled, sorted_sample
-from scripts.corpus.mirror import Blob, list_tree
-from scripts.corpus.overlap import normalise
-from scripts.training_data import Record
+from scripts.train.corpus.chat import labelled, sorted_sample
+from scripts.train.corpus.mirror import Blob, list_tree
+from scripts.train.corpus.overlap import normalise
+from scripts.train.data import Record
 
 SEED = 20250611 + 400
 LABELS_NAME = "general-extra"

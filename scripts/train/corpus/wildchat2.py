@@ -10,7 +10,7 @@ opening prompts (CC BY 4.0 for the human-written text).
 - davidjurgens/human-llm-similarity: the WildChat first human turn shown to its annotators.
 - HannahKirk/prism-alignment: the example opening prompts of its 22 topic clusters.
 
-Items repeating, after normalising, a turn of an earlier source here or of scripts/corpus/wildchat.py are dropped,
+Items repeating, after normalising, a turn of an earlier source here or of scripts/train/corpus/wildchat.py are dropped,
 as are near-empty turns (< 3 characters) and all but 3 of each template flood (TEMPLATES). Labelled by reading
 (labels/wildchat2.tsv, every item read; "-" drops one); unlisted items are general."""
 
@@ -25,11 +25,11 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from scripts.corpus import wildchat
-from scripts.corpus.chat import labelled
-from scripts.corpus.mirror import Blob, list_tree
-from scripts.corpus.overlap import normalise
-from scripts.training_data import Record
+from scripts.train.corpus import wildchat
+from scripts.train.corpus.chat import labelled
+from scripts.train.corpus.mirror import Blob, list_tree
+from scripts.train.corpus.overlap import normalise
+from scripts.train.data import Record
 
 CONVO_REPO = "issacting93/Convo-topo"
 CONVO_COMMIT = "c24138a2d402839fc0537c5a8baac8bdd250814b"

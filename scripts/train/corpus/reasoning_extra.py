@@ -23,7 +23,7 @@
   logic in words written by expert annotators: 250 of the 340 stories, one conclusion each (`Random(SEED+4)`).
   FOLIO has no question, so the premises and conclusion are put into one of three fixed question wordings
   (FOLIO_ASK, ours); the True/False/Unknown label is left out. Label: reasoning (deduction in words).
-The HH-RLHF helpful-base first turns are read by scripts/corpus/hh_helpful.py (all of them, every one read).
+The HH-RLHF helpful-base first turns are read by scripts/train/corpus/hh_helpful.py (all of them, every one read).
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scripts.corpus.chat import labelled
-from scripts.corpus.mirror import Blob, list_tree, snapshot
-from scripts.training_data import Record
+from scripts.train.corpus.chat import labelled
+from scripts.train.corpus.mirror import Blob, list_tree, snapshot
+from scripts.train.data import Record
 
 SEED = 20261201
 LABELS = "reasoning-extra"

@@ -1,6 +1,6 @@
 """Leave-one-source-out figures: for each source dataset, a head trained without it scores it.
 
-    .venv-build/bin/python scripts/leave_one_out.py [--model plugins/models/intent-v1] [--only gsm8k,wildchat]
+    .venv-build/bin/python scripts/train/leave_one_out.py [--model plugins/models/intent-v1] [--only gsm8k,wildchat]
 
 This is how the hidden sets measure the classifier (prompts from sources it never saw), so it is the
 figure to trust beside the development set; in-source held-out scores flatter. C, the embedding scale
@@ -17,15 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder import StaticEncoder  # noqa: E402
 from plugins.classify.evaluation import score  # noqa: E402
 from plugins.classify.features import NAMES  # noqa: E402
 from plugins.classify.head import feature_names  # noqa: E402
-from scripts.build_model import CLASSES, MAX_TOKENS, featurise, fit_head, predict, subset  # noqa: E402
-from scripts.training_data import family, read_all, split  # noqa: E402
+from scripts.train.build_model import CLASSES, MAX_TOKENS, featurise, fit_head, predict, subset  # noqa: E402
+from scripts.train.data import family, read_all, split  # noqa: E402
 
 
 def leave_one_out(model: Path, data: Path, only: Sequence[str]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ Run by `make model` in the build-only environment `.venv-build` (torch, model2ve
 4. write embeddings.npy, tokenizer.json, head.json and manifest.json (hashes, hyper-parameters,
    held-out metrics), and data/heldout.jsonl for `agent-router eval`.
 `--dev FILE` also reports figures on the development set (`--dev-cv`: cross-validation on it too);
-`--exclude DATASET` leaves a source dataset out (leave-one-source-out runs; see scripts/leave_one_out.py).
+`--exclude DATASET` leaves a source dataset out (leave-one-source-out runs; see scripts/train/leave_one_out.py).
 Nothing from the development set is shipped.
 """
 
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder import StaticEncoder  # noqa: E402
@@ -35,7 +35,7 @@ from plugins.classify.evaluation import expected_calibration_error, score  # noq
 from plugins.classify.features import NAMES  # noqa: E402
 from plugins.classify.head import IntentHead, feature_names  # noqa: E402
 from plugins.classify.learned import prompt_features  # noqa: E402
-from scripts.training_data import (  # noqa: E402
+from scripts.train.data import (  # noqa: E402
     CORPUS,
     Record,
     digest,
@@ -267,7 +267,7 @@ def build(
 ) -> dict[str, Any]:
     if not (data / CORPUS).is_dir():
         # Without it the build would quietly train on the hand-written files alone: a different model.
-        raise SystemExit(f"{data / CORPUS} is missing: run `python -m scripts.corpus.build` (data/SOURCES.md)")
+        raise SystemExit(f"{data / CORPUS} is missing: run `python -m scripts.train.corpus.build` (data/SOURCES.md)")
     out.mkdir(parents=True, exist_ok=True)
     records = read_all(data, exclude)
     train, heldout = split(records)

@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from scripts.corpus.chat import labelled, sorted_sample
-from scripts.corpus.mirror import Blob
-from scripts.training_data import Record
+from scripts.train.corpus.chat import hh_drawn, hh_raw, labelled, sorted_sample
+from scripts.train.corpus.mirror import Blob
+from scripts.train.data import Record
 
 SEED = 20250611 + 100
 LABELS_NAME = "tech-extra"
@@ -84,7 +84,7 @@ TIH_BEHAVIORAL = Blob("yangshun/tech-interview-handbook", TIH_COMMIT,
                       "17a7aab0252652953ead96e0177809ccf3e24270")
 TIH_FINAL = Blob("yangshun/tech-interview-handbook", TIH_COMMIT, "apps/website/contents/final-questions.md",
                  "3709735044a8eb15897c6e8d19b8c39a1a5f896f")
-# h5bp (MIT), same commit as scripts/corpus/programming.py: the two files that module leaves out.
+# h5bp (MIT), same commit as scripts/train/corpus/programming.py: the two files that module leaves out.
 H5BP_COMMIT = "c8023cdcc4e13d45c096c3f37160a8fa5ab066d6"
 H5BP_OTHER = {
     "src/questions/general-questions.md": "f202f6416e6795fd971883368d29d22702b33329",
@@ -284,10 +284,8 @@ def nq_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def hh_tech_raw(mirrors: Path) -> Iterator[tuple[str, str, str]]:
-    from scripts.corpus import build, chat  # late: build imports the corpus modules
-
-    drawn = {r.id for r in build.sample(chat.hh(mirrors), build.HH_TRAIN + build.HH_DEV, build.SEED + 5)}
-    for key, prompt, _ in chat.hh_raw(mirrors):
+    drawn = {r.id for r in hh_drawn(mirrors)}
+    for key, prompt, _ in hh_raw(mirrors):
         if key in HH_TECH_KEYS and key not in drawn:
             yield key, prompt, "hh-rlhf:harmless-base-tech"
 

@@ -1,7 +1,7 @@
 """The blind labelling audit: draw training items for a second reader, then score that reader's labels.
 
-    python -m scripts.corpus.audit draw --seed 20250912 --sources new --out items.jsonl --key key.tsv
-    python -m scripts.corpus.audit score scripts/corpus/labels/audit_sample2.tsv
+    python -m scripts.train.audit draw --seed 20250912 --sources new --out items.jsonl --key key.tsv
+    python -m scripts.train.audit score scripts/train/corpus/labels/audit_sample2.tsv
 
 `draw` writes the prompts without labels (for the reader) and a key (id, training label, source);
 `score` reads a file of `id, trained label, second label[, source]` lines and prints the agreement,
@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from scripts.training_data import Record, read_all, split
+from scripts.train.data import Record, read_all, split
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("code", "reasoning", "general")

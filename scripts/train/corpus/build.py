@@ -1,7 +1,8 @@
-"""Writes data/corpus/*.jsonl (training prompts from public sources) and data/corpus/realchat_dev.jsonl
-(a real-chat-like evaluation set that is never trained on), deterministically, from fetched snapshots.
+"""Writes data/corpus/*.jsonl (training prompts from public sources), data/corpus/realchat_dev.jsonl
+(a real-chat-like evaluation set that is never trained on) and the development sets listed in data/devsets/
+(scripts/train/corpus/devsets.py), deterministically, from fetched snapshots.
 
-Usage: python -m scripts.corpus.build [--mirrors DIR] [--out DIR] [--dev shared/eval/intent_dev.jsonl]
+Usage: python -m scripts.train.corpus.build [--mirrors DIR] [--out DIR] [--dev shared/eval/intent_dev.jsonl]
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import json
 import random
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from scripts.corpus import (
+from scripts.train.corpus import (
     benchmarks,
     chat,
+    devsets,
     general_extra,
     hh_helpful,
     lookups,
@@ -28,28 +30,18 @@ from scripts.corpus import (
     wildchat2,
     wildchat3,
 )
-from scripts.corpus.mirror import list_tree
-from scripts.corpus.overlap import OverlapIndex, drop_overlaps, normalise
-from scripts.training_data import NOT_TRAINING, Record, read_file, read_jsonl
+from scripts.train.corpus.chat import HH_DEV, sample
+from scripts.train.corpus.mirror import list_tree
+from scripts.train.corpus.overlap import OverlapIndex, drop_overlaps, normalise
+from scripts.train.data import Record, not_training, read_file, read_jsonl
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SEED = 20250611
 MAX_CHARS = 4000
 MMLU_TREE = "7fd46455a0c53d2fe4af9057764078e7ecca4965"
-# HH-RLHF's harmless-base first turns are mostly attempts at harmful requests: a few hundred keep
-# real phrasing in the mix without teaching the classifier that "general" means hostile.
-HH_TRAIN, HH_DEV = 700, 100
 # WildChat: the 100-turn sample and 100 of the other go to the real-chat dev set, the rest to training
 # (its real phrasing is what moves real-chat figures most: 0 / 300 / 590 training turns gave 0.64 / 0.68 / 0.73).
 WILDCHAT_DEV_ATP = 100
-
-
-def sample(records: Iterable[Record], cap: int | None, seed: int) -> list[Record]:
-    items = list(records)
-    if cap is not None and len(items) > cap:
-        random.Random(seed).shuffle(items)
-        items = sorted(items[:cap], key=lambda r: r.id)
-    return items
 
 
 def mmlu_blobs(mirrors: Path) -> dict[str, str]:
@@ -93,13 +85,13 @@ def write(path: Path, records: Sequence[Record]) -> None:
     path.write_text("".join(r.to_json() + "\n" for r in records), encoding="utf-8")
 
 
-def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
+def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, object]]:
     out.mkdir(parents=True, exist_ok=True)
     dev_index = OverlapIndex(r.prompt for r in read_jsonl(dev))
     # The hand-written files under data/ are trained on too: a public record repeating one is dropped.
     data = ROOT / "data"  # not out.parent: --out elsewhere must not read stray .txt files as training data
     seen = {normalise(r.prompt) for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)}
-    report: dict[str, dict[str, int]] = {}
+    report: dict[str, dict[str, object]] = {}
 
     def keep(name: str, records: list[Record]) -> list[Record]:
         records = [r for r in records if r.prompt.strip() and len(r.prompt) < MAX_CHARS]
@@ -110,12 +102,12 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
             if key not in seen:
                 seen.add(key)
                 unique.append(r)
-        report[name] = dict(Counter(r.label for r in unique)) | {"dropped_dev_overlap": near_dev,
-                                                                  "dropped_duplicate": len(kept) - len(unique)}
+        counts: dict[str, object] = dict(Counter(r.label for r in unique))
+        report[name] = counts | {"dropped_dev_overlap": near_dev, "dropped_duplicate": len(kept) - len(unique)}
         return unique
 
     # The real-chat dev set first, so that nothing in it can reach a training file.
-    hh = sample(chat.hh(mirrors), HH_TRAIN + HH_DEV, SEED + 5)
+    hh = chat.hh_drawn(mirrors)
     random.Random(SEED + 6).shuffle(hh)
     chats = list(wildchat.records(mirrors))
     atp = [r for r in chats if r.source == "wildchat:atp"]
@@ -134,12 +126,16 @@ def build(mirrors: Path, out: Path, dev: Path) -> dict[str, dict[str, int]]:
     honest = [r for r in realchat if not trained.matches(r.prompt)]
     report["realchat_dev"]["dropped_training_overlap"] = len(realchat) - len(honest)
     write(out / "realchat_dev.jsonl", honest)
+    if out.resolve() == (data / "corpus").resolve():  # the development sets' lists name records of data/corpus
+        report |= {f"devset:{name}": figures for name, figures in devsets.carve(data).items()}
     return report
 
 
 def read_all_training(data: Path, corpus: Path) -> list[Record]:
-    """Every training prompt: the hand-written files and the corpus files just written."""
-    written = [r for path in sorted(corpus.glob("*.jsonl")) if path.name not in NOT_TRAINING for r in read_jsonl(path)]
+    """Every prompt of the training files: the hand-written files and the corpus files just written (the
+    development sets' records included: the first real-chat set keeps clear of them as it always has)."""
+    skip = not_training(data)
+    written = [r for path in sorted(corpus.glob("*.jsonl")) if path.name not in skip for r in read_jsonl(path)]
     return [r for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)] + written
 
 

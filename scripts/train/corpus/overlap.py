@@ -8,7 +8,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
-from scripts.training_data import Record
+from scripts.train.data import Record
 
 _WORD = re.compile(r"\w+")
 JACCARD = 0.4

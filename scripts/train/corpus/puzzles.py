@@ -36,9 +36,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.chat import labelled
-from scripts.corpus.mirror import Blob
-from scripts.training_data import Record
+from scripts.train.corpus.chat import labelled
+from scripts.train.corpus.mirror import Blob
+from scripts.train.data import Record
 
 LABELS = "puzzles"
 MAX_CHARS = 4000

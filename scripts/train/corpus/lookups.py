@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.mirror import Blob, list_tree
-from scripts.training_data import Record
+from scripts.train.corpus.mirror import Blob, list_tree
+from scripts.train.data import Record
 
 WEBQ_TRAIN = Blob("brmson/dataset-factoid-webquestions", "668890853388010fe6ae9a5eb035a7917b88933b",
                   "main/trainmodel.json", "27ffc1d65fa7d4ce8083e85c17a0a18ba75390b8")

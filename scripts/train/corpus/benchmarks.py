@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.mirror import Blob
-from scripts.training_data import Record
+from scripts.train.corpus.mirror import Blob
+from scripts.train.data import Record
 
 GSM8K = Blob("openai/grade-school-math", "3101c7d5072418e28b9008a6636bde82a006892c",
              "grade_school_math/data/train.jsonl", "7d97154b91aef28d01c3301741c81ce90039a4b1")

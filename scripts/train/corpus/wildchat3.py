@@ -10,8 +10,8 @@ sampled them (none of them mixes in another chat corpus).
   assigned to its annotators (annotation_output/*/assigned_user_data.json, all rounds); wildchat2 read only the
   round-3 data file.
 
-Items repeating, after normalising, a turn of scripts/corpus/wildchat.py, scripts/corpus/wildchat2.py or an earlier
-source here are dropped, as are near-empty turns (< 3 characters) and all but 3 of each template flood (TEMPLATES).
+Items repeating, after normalising, a turn of wildchat.py, wildchat2.py (beside this module) or an earlier source
+here are dropped, as are near-empty turns (< 3 characters) and all but 3 of each template flood (TEMPLATES).
 Labelled by reading (labels/wildchat3.tsv, every item read; "-" drops one: Auto-GPT's tool prompt, turns without a
 request, sexual content involving minors); unlisted items are general."""
 
@@ -26,11 +26,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus import wildchat, wildchat2
-from scripts.corpus.chat import labelled
-from scripts.corpus.mirror import Blob, list_tree
-from scripts.corpus.overlap import normalise
-from scripts.training_data import Record
+from scripts.train.corpus import wildchat, wildchat2
+from scripts.train.corpus.chat import labelled
+from scripts.train.corpus.mirror import Blob, list_tree
+from scripts.train.corpus.overlap import normalise
+from scripts.train.data import Record
 
 CODECHAT_REPO = "Software-Evolution-Analytics-Lab-SEAL/CodeChat"
 CODECHAT_COMMIT = "043013c47f14d0b5987a0680536b077b9a1ee09c"

@@ -26,10 +26,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.chat import first_turn, labelled
-from scripts.corpus.mirror import Blob
-from scripts.corpus.overlap import normalise
-from scripts.training_data import Record
+from scripts.train.corpus.chat import first_turn, labelled
+from scripts.train.corpus.mirror import Blob
+from scripts.train.corpus.overlap import normalise
+from scripts.train.data import Record
 
 LABELS = "hh-helpful"
 SUBSET = "helpful-base"

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from scripts.corpus.mirror import Blob
-from scripts.training_data import Record
+from scripts.train.corpus.mirror import Blob
+from scripts.train.data import Record
 
 CONALA = Blob("shilliscmu/TranxConalaBaseline", "5520285387d946e826f4cc5a4a0a1bf7361355e5",
               "conala-train.json", "661c0c6344f1dcf53542b7ebb25f2570e9c2ac12")
