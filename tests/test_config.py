@@ -162,3 +162,17 @@ def test_the_encoder_config_is_frozen() -> None:
     config = parse_config(document(classifier="encoder"))
     with pytest.raises(ValueError, match="frozen"):
         config.encoder.threads = 4
+
+
+def test_an_encoder_artifact_that_cannot_load_stops_start_up_naming_the_field(tmp_path: Path) -> None:
+    from plugins.classify.build import build_classifier
+
+    with pytest.raises(ConfigError, match=r"agent_router\.encoder\.model: cannot load the encoder"):
+        build_classifier(parse_config(document(classifier="encoder", encoder={"model": str(tmp_path / "absent")})))
+    # A readable manifest beside a model file onnxruntime refuses (its errors are not OSErrors).
+    (tmp_path / "manifest.json").write_text(
+        '{"kind": "encoder", "classes": ["code", "reasoning", "general"], "calibration": {"temperature": 1.0},'
+        ' "runtime": {"max_tokens": 128, "max_chars": 600}}')
+    (tmp_path / "model.onnx").write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match=r"agent_router\.encoder\.model: cannot load the encoder"):
+        build_classifier(parse_config(document(classifier="encoder", encoder={"model": str(tmp_path)})))
