@@ -12,17 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 from collections.abc import Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from plugins.classify.build import build_classifier, load_learned
-from plugins.classify.continuity import ContinuityCache
 from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.health.monitor import HealthMonitor
 from plugins.health.state import HealthState
@@ -31,10 +28,9 @@ from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
 from router_hooks.body_guard import InstalledGuard
 from router_hooks.body_guard import install as install_body_guard
-from router_hooks.classification import Classification, Continuous, Inline
+from router_hooks.classification import build_classification
 from router_hooks.compat import router_view, warn_if_untested
 from router_hooks.context_gate import ContextGate
-from router_hooks.dispatch import Dispatcher
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.metrics_mount import redact_when_mounted
@@ -148,21 +144,6 @@ def build_bundle(
         refresher=Refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS),
         multiproc_dir=multiproc_dir, executor=executor,
     )
-
-
-def build_classification(config: RouterConfig, metrics: RouterMetrics) -> tuple[Classification, Executor | None]:
-    """The classifier the config selects, inline; the encoder (alone or under hybrid's keywords)
-    in its own pool behind a deadline, `learned` deciding in its place, decisions kept for
-    continuations. Each proxy worker (--num_workers) builds its own bundle: one model per worker."""
-    classifier = build_classifier(config)
-    if not config.uses_encoder:
-        return Inline(classifier), None
-    settings = config.encoder
-    executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="agent-router-encoder")
-    # time.monotonic: the hook's clock, on which routing's start (the deadline's origin) is read.
-    dispatcher = Dispatcher(classifier, load_learned(config), executor, settings.deadline_ms / 1000,
-                            settings.queue_size, time.monotonic, metrics.classifier_fallback)
-    return Continuous(dispatcher, ContinuityCache(settings.continuity_cache_size)), executor
 
 
 def _exporter(config: RouterConfig, environ: Mapping[str, str], multiproc_dir: str | None,

@@ -8,11 +8,17 @@ the decision of its first.
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Protocol
 
+from plugins.classify.build import build_classifier, load_learned
 from plugins.classify.continuity import ContinuityCache, view_key
 from plugins.classify.decision import Classifier, Decided
+from plugins.config import RouterConfig
+from plugins.metrics.series import RouterMetrics
 from plugins.prompt import Prompt
+from router_hooks.dispatch import Dispatcher
 
 
 class Classification(Protocol):
@@ -55,3 +61,18 @@ class Continuous:
         # Awaiting let other requests run: one with the same view may have stored its decision
         # meanwhile, and the first one stored is the one every step gets.
         return self.cache.keep(key, decided) if observed else decided
+
+
+def build_classification(config: RouterConfig, metrics: RouterMetrics) -> tuple[Classification, Executor | None]:
+    """The classifier the config selects, inline; the encoder (alone or under hybrid's keywords)
+    in its own pool behind a deadline, `learned` deciding in its place, decisions kept for
+    continuations. Each proxy worker (--num_workers) builds its own bundle: one model per worker."""
+    classifier = build_classifier(config)
+    if not config.uses_encoder:
+        return Inline(classifier), None
+    settings = config.encoder
+    executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="agent-router-encoder")
+    # time.monotonic: the hook's clock, on which routing's start (the deadline's origin) is read.
+    dispatcher = Dispatcher(classifier, load_learned(config), executor, settings.deadline_ms / 1000,
+                            settings.queue_size, time.monotonic, metrics.classifier_fallback)
+    return Continuous(dispatcher, ContinuityCache(settings.continuity_cache_size)), executor

@@ -18,8 +18,7 @@ from plugins.classify.decision import Classifier, Decision
 from plugins.config import load_config
 from plugins.metrics.series import FallbackReason, RouterMetrics
 from plugins.prompt import Prompt
-from router_hooks.bundle import build_classification
-from router_hooks.classification import Continuous, Inline
+from router_hooks.classification import Continuous, Inline, build_classification
 from router_hooks.classify_route import classify
 from router_hooks.dispatch import Dispatcher
 from scripts.stack import ROOT
