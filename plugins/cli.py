@@ -1,7 +1,8 @@
 """The `agent-router` command: classify JSON Lines from stdin, or evaluate a classifier on a labelled file.
 
-    agent-router classify [--config FILE] [--classifier KIND]   < prompts.jsonl > decisions.jsonl
-    agent-router eval --data FILE [--config FILE] [--classifier KIND | --model DIR ...] [--repeat N] [--json]
+    agent-router classify [--config FILE] [--classifier KIND] [--hybrid-base KIND] < prompts.jsonl > decisions.jsonl
+    agent-router eval --data FILE [--config FILE] [--classifier KIND | --model DIR ...] [--hybrid-base KIND]
+                      [--repeat N] [--json]
 
 Each input line has `id` and either `prompt` (a string) or `messages` (OpenAI chat messages); `eval`
 also needs `label`; an optional `source` (`dataset:subset`, FORMAT.md) adds per-source figures and an optional
@@ -9,7 +10,10 @@ also needs `label`; an optional `source` (`dataset:subset`, FORMAT.md) adds per-
 interval and macro-F1 with a seeded bootstrap one (`--bootstrap N` resamples). `eval` also prints the
 calibration table: how often decisions in each confidence band are right. The classifier is the one the config
 selects unless `--classifier` overrides it; `--model DIR` (repeatable) evaluates the model directories instead,
-each by the kind its manifest.json names, and prints them side by side.
+each by the kind its manifest.json names, and prints them side by side. `--classifier` takes every kind the
+config does (`encoder` included); `--hybrid-base` picks the model classifier `hybrid` mixes its keywords into.
+Classifiers are called directly: the proxy's deadline and fallback (router_hooks/dispatch.py) are not in the
+figures.
 """
 
 from __future__ import annotations
@@ -20,19 +24,20 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, get_args
 
 from plugins.classify.breakdown import calibration, language_of, per_group, per_source
 from plugins.classify.build import build_classifier, load_directory
 from plugins.classify.decision import Classifier
 from plugins.classify.evaluation import score
 from plugins.classify.intervals import RESAMPLES, figures
-from plugins.config import ConfigError, RouterConfig, load_config
+from plugins.config import ClassifierKind, ConfigError, RouterConfig, load_config
 from plugins.eval_report import Evaluation, as_json, render, render_side_by_side
 from plugins.prompt import Prompt, PromptError
 from plugins.surfaces.chat import read_messages as extract_prompt
 
 DEFAULT_CONFIG = "litellm_config.yaml"
+CLASSIFIERS: tuple[ClassifierKind, ...] = get_args(ClassifierKind)
 
 
 def prompt_of(row: Any) -> Prompt:
@@ -46,11 +51,16 @@ def prompt_of(row: Any) -> Prompt:
     raise PromptError("each line needs `prompt` (a string) or `messages` (a list)")
 
 
-def load(config_path: str, kind: str | None) -> tuple[RouterConfig, Classifier, float]:
-    """The config, its classifier (kind overridden if asked) and the seconds the classifier took to load."""
-    config = load_config(config_path)
-    if kind is not None:
-        config = config.model_copy(update={"classifier": kind})
+def overridden(config: RouterConfig, kind: str | None, hybrid_base: str | None = None) -> RouterConfig:
+    """The config with the classifier and hybrid's base the command line names, if it names them."""
+    changes = {key: value for key, value in (("classifier", kind), ("hybrid_base", hybrid_base)) if value}
+    return config.model_copy(update=changes) if changes else config
+
+
+def load(config_path: str, kind: str | None, hybrid_base: str | None = None) -> tuple[RouterConfig, Classifier, float]:
+    """The config, its classifier (kind and hybrid's base overridden if asked) and the seconds the
+    classifier took to load."""
+    config = overridden(load_config(config_path), kind, hybrid_base)
     started = time.perf_counter()
     classifier = build_classifier(config)
     return config, classifier, time.perf_counter() - started
@@ -112,12 +122,11 @@ def evaluate(
     )
 
 
-def classifiers(config: RouterConfig, kind: str | None, models: Sequence[Path]
+def classifiers(config: RouterConfig, kind: str | None, models: Sequence[Path], hybrid_base: str | None = None
                 ) -> list[tuple[str, Classifier, float]]:
     """(name, classifier, load seconds) for each `--model` directory, else the config's classifier."""
     if not models:
-        if kind is not None:
-            config = config.model_copy(update={"classifier": kind})
+        config = overridden(config, kind, hybrid_base)
         started = time.perf_counter()
         classifier = build_classifier(config)
         return [(classifier.kind, classifier, time.perf_counter() - started)]
@@ -135,7 +144,9 @@ def parser() -> argparse.ArgumentParser:
     for name, text in (("classify", "classify JSON Lines from stdin"), ("eval", "evaluate on a labelled file")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--config", default=DEFAULT_CONFIG, help=f"LiteLLM config file (default {DEFAULT_CONFIG})")
-        cmd.add_argument("--classifier", choices=("keyword", "learned", "hybrid"), help="override the config")
+        cmd.add_argument("--classifier", choices=CLASSIFIERS, help="override the config")
+        cmd.add_argument("--hybrid-base", choices=("learned", "encoder"),
+                         help="the model classifier `hybrid` mixes keywords into (override the config)")
         if name == "eval":
             cmd.add_argument("--data", required=True, type=Path, help="JSON Lines with id, prompt|messages, label")
             cmd.add_argument("--repeat", type=int, default=1, help="classify each prompt N times (latency)")
@@ -157,10 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "classify":
-            _, classifier, _ = load(args.config, args.classifier)
+            _, classifier, _ = load(args.config, args.classifier, args.hybrid_base)
             return 1 if classify_stream(classifier, sys.stdin, sys.stdout) else 0
         config = load_config(args.config)
-        loaded = classifiers(config, args.classifier, models)
+        loaded = classifiers(config, args.classifier, models, args.hybrid_base)
     except ConfigError as exc:
         sys.stderr.write(f"agent-router: {exc}\n")
         return 2

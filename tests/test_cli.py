@@ -146,3 +146,12 @@ def test_console_script_classifies_stdin() -> None:
     assert proc.returncode == 0, proc.stderr
     row = json.loads(proc.stdout)
     assert row["id"] == 7 and row["intent"] == "code"
+
+
+def test_every_configurable_classifier_is_a_choice_and_hybrid_takes_its_base() -> None:
+    from plugins.cli import load, parser
+
+    args = parser().parse_args(["eval", "--data", "x.jsonl", "--classifier", "encoder", "--hybrid-base", "encoder"])
+    assert (args.classifier, args.hybrid_base) == ("encoder", "encoder")
+    config, classifier, _ = load(CONFIG, "hybrid", "learned")
+    assert (config.classifier, config.hybrid_base, classifier.kind) == ("hybrid", "learned", "hybrid")
