@@ -77,8 +77,9 @@ def test_context_fills_only_the_room_the_latest_turn_leaves(builder: InputBuilde
     with_context = builder.for_texts("why does it still fail?", "my pytest run fails with ImportError " * 20).ids
     assert with_context[: len(alone) - 1] == alone[:-1]  # the latest turn comes first, unchanged
     assert len(alone) < len(with_context) <= len(alone) + CONTEXT_TOKENS + 2
-    full = builder.for_texts("word " * 500, "context " * 50).ids
-    assert full == builder.for_texts("word " * 500).ids  # no room left: no context segment
+    filling = " ".join(f"v{i}=f({i})" for i in range(200))
+    assert len(builder.for_texts(filling).ids) == builder.max_tokens
+    assert builder.for_texts(filling, "context " * 50).ids == builder.for_texts(filling).ids  # no room: no context
 
 
 def test_earlier_turns_and_the_system_prompt_reach_the_sequence(builder: InputBuilder) -> None:
@@ -101,8 +102,9 @@ def test_a_bad_manifest_is_refused_with_its_reason(tmp_path: Path) -> None:
         (tmp_path / "manifest.json").write_text(json.dumps({**MANIFEST, **change}), encoding="utf-8")
         with pytest.raises(ValueError, match=reason):
             EncoderManifest.read(tmp_path)
-        with pytest.raises(ConfigError, match=reason):
-            load_directory(CONFIG, tmp_path)
+    # Through the loader the proxy and `agent-router eval` use, it stops start-up naming the artifact.
+    with pytest.raises(ConfigError, match="temperature"):
+        load_directory(CONFIG, tmp_path)
 
 
 def test_an_unknown_default_intent_is_refused() -> None:

@@ -1,9 +1,8 @@
 """`classifier: encoder` through a real LiteLLM proxy: the header names the encoder when it decides,
 and a deadline no call can meet makes `learned` decide, counted by reason.
 
-Two proxies (one per config), on the session's backends. Issue 18: this needs the lead's artifact
-`plugins/models/intent-encoder-v1/` and `plugins/classify/onnx_encoder.py`; until they are on the
-branch the module is skipped, by the mark below, which goes when they land.
+Two proxies (one per config), on the session's backends, with the packaged artifact
+`plugins/models/intent-encoder-v1/`.
 """
 
 from __future__ import annotations
@@ -21,12 +20,7 @@ from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
 from tests.support.scrape import parse, value
 from tests.support.wait import eventually
 
-ARTIFACT = CONFIG.parent / "plugins" / "models" / "intent-encoder-v1"
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not (ARTIFACT / "model.onnx").is_file(),
-                       reason="issue 18: waits for the encoder artifact plugins/models/intent-encoder-v1/"),
-]
+pytestmark = pytest.mark.integration
 REASONING = "A bat and a ball cost $1.10 in total; the bat costs $1.00 more. What does the ball cost?"
 
 
