@@ -91,7 +91,9 @@ class Target:
         self.fallbacks: dict[str, float] = {}
 
     async def warm_up(self, deadline: float) -> None:
-        await run_phase(self.url, self.key, self.model, WARMUP_REQUESTS, 4, deadline, first=self.sent)
+        # The liveliness route too: its first calls are slower (LiteLLM imports on first use).
+        await run_phase(self.url, self.key, self.model, WARMUP_REQUESTS, 4, deadline, first=self.sent,
+                        probed=self.process is not None)
         self.sent += WARMUP_REQUESTS
 
     async def run(self, phase: str, requests: int, concurrency: int, deadline: float) -> None:
@@ -100,7 +102,8 @@ class Target:
         fallbacks = await read_fallbacks(self.exporter) if counted and self.exporter else {}
         before = cpu_seconds(pid) if pid else 0.0
         result = await run_phase(self.url, self.key, self.model, requests, concurrency, deadline,
-                                 first=self.sent, probed=pid is not None)
+                                 # The lag is read under load; at c=1 a probe would be a second client.
+                                 first=self.sent, probed=pid is not None and concurrency > 1)
         cpu = (cpu_seconds(pid) - before) if pid else 0.0
         self.sent += requests
         self.phases[phase].append((result, cpu))
