@@ -60,3 +60,23 @@ def test_no_gates_without_both_bundles_and_the_encoders_mix() -> None:
     assert gate_lines({})[0].startswith("encoder gates: not measured")
     lines = gate_lines(encoder_gates(results(13.0, 22.0)))
     assert len(lines) == 4 and "met" in lines[0] and "10.0%" in lines[1]
+
+
+def test_phase_stats_pool_the_deciders_and_the_probe_over_rounds() -> None:
+    from scripts.bench.load import PhaseResult
+    from scripts.bench.report import phase_stats, table
+
+    def phase(deciders: dict[str, int], probes: list[float]) -> PhaseResult:
+        return PhaseResult(10, 32, wall_s=1.0, latencies_ms=[5.0] * 10, with_header=10, deciders=deciders,
+                           probe_ms=probes)
+
+    stats = phase_stats({
+        "c32": [(phase({"encoder": 8, "learned": 2}, [1.0, 2.0]), 0.1),
+                (phase({"encoder": 10}, [3.0, 40.0]), 0.1)],
+        "c1": [(PhaseResult(2, 1, wall_s=0.1, latencies_ms=[1.0, 1.0]), 0.01)] * 2,
+    })
+    assert stats["deciders"] == {"encoder": 18, "learned": 2}
+    assert stats["liveliness"] == {"probes": 4, "p50_ms": 2.0, "p99_ms": 40.0}
+    assert stats["serial"]["liveliness"]["probes"] == 0
+    printed = table({"bundle_encoder": stats})
+    assert "live p99" in printed.splitlines()[0] and printed.splitlines()[2].endswith("40.00")

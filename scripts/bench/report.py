@@ -105,7 +105,7 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
 def table(results: dict[str, Any]) -> str:
     head = (
         f"{'configuration':<16}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'CPU ms/req':>11}{'RSS MB':>8}{'errors':>7}{'c=1 p50':>9}"
+        f"{'CPU ms/req':>11}{'RSS MB':>8}{'errors':>7}{'c=1 p50':>9}{'live p99':>9}"
     )
     lines = [head, "-" * len(head)]
     for name in ROWS:
