@@ -41,3 +41,15 @@ def test_the_encoder_measured_is_the_environments_or_the_packaged_one() -> None:
 
     assert str(encoder_dir({"BENCH_ENCODER_MODEL": "/tmp/x"})) == "/tmp/x"
     assert encoder_dir({}) == PACKAGED_ENCODER
+
+
+def test_the_long_conversation_has_200_messages() -> None:
+    from scripts.bench.classifier import long_conversations
+
+    text = "\n".join(f"line {i} of the corpus" for i in range(2_000))
+    conversations = long_conversations(text, 3)
+    assert len(conversations) == 3
+    for prompt in conversations:
+        assert 1 + len(prompt.context) + 1 == 200  # system, earlier turns, latest
+        assert len(prompt.latest) == 200 and len(prompt.system) == 2_000
+        assert {len(turn) for turn in prompt.context} == {50, 200, 1_000}

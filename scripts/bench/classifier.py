@@ -143,6 +143,17 @@ def build(config_path: Path, kind: str | None, environ: Mapping[str, str]) -> tu
     return classifier, {"load_ms": {"first": round(seconds * 1000)}}
 
 
+def long_conversations(text: str, n: int) -> list[Prompt]:
+    """`n` conversations of 200 messages: a 2,000-character system prompt, 198 earlier turns of 50,
+    200 and 1,000 characters in turn (about 82,000 characters), and a 200-character latest turn."""
+    pieces = prompts(text, 1_000, 8 * n)
+    found = []
+    for i in range(n):
+        turns = tuple(pieces[(i * 7 + t) % len(pieces)][: (50, 200, 1_000)[t % 3]] for t in range(198))
+        found.append(Prompt(latest=pieces[i][:200], context=turns, system=(pieces[i + 1] + pieces[i + 2])[:2_000]))
+    return found
+
+
 def bench_classifier(config_path: Path, kind: str | None = None, n: int = 300,
                      environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The configured (or `kind`) classifier: per-call figures by prompt length, the worst-case
@@ -159,6 +170,7 @@ def bench_classifier(config_path: Path, kind: str | None = None, n: int = 300,
         for i in range(0, len(long) - 4, 5)
     ]
     results["conversation"] = figures(*measure(classifier, conversations))
+    results["conversation_200"] = figures(*measure(classifier, long_conversations(text, n)))
     results["mix"] = mix_figures(classifier)
     return results
 
@@ -181,6 +193,8 @@ def report(results: Mapping[str, Any]) -> list[str]:
                 f"   cpu p50 {f['cpu_p50_ms']:6.3f}  p99 {f['cpu_p99_ms']:6.3f}  ms")
     lines = [line(f"{length:>6} chars", f) for length, f in results["lengths"].items()]
     lines.append(line("conversation (worst case)", results["conversation"]))
+    if "conversation_200" in results:
+        lines.append(line("200-message conversation", results["conversation_200"]))
     if "mix" in results:
         lines.append(line("real-chat mix", results["mix"]))
         lines.append(mix_line(str(results["kind"]), results))
