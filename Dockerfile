@@ -20,11 +20,16 @@ COPY --from=uv /uv /usr/local/bin/uv
 # The build context is an allow-list (.dockerignore): sources and packaging metadata only.
 COPY . /opt/agent-router
 # `uv pip install` = `pip install .` into the interpreter that runs `litellm`; dependencies the image
-# already satisfies (litellm itself among them) are kept. The check fails the build when the base
-# image does not carry the LiteLLM version the bundle was tested with, or the bundle cannot import.
+# already satisfies (litellm itself among them) are kept. onnxruntime and tokenizers (the encoder
+# classifier's run time) come from pyproject.toml; its artifact is package data (plugins/models/).
+# The check fails the build when the base image does not carry the LiteLLM version the bundle was
+# tested with, the bundle cannot import, or the encoder's run time or artifact is missing (each
+# `--num_workers` worker loads its own copy of the model at start-up).
 RUN uv pip install --python "$(command -v python3)" --no-cache /opt/agent-router \
- && python3 -c "import importlib.metadata as m, plugins, router_hooks; \
-v = m.version('litellm'); assert v == '${LITELLM_VERSION}', f'litellm {v} in the base image, expected ${LITELLM_VERSION}'"
+ && python3 -c "import importlib.metadata as m, pathlib, onnxruntime, tokenizers, plugins, router_hooks; \
+v = m.version('litellm'); assert v == '${LITELLM_VERSION}', f'litellm {v} in the base image, expected ${LITELLM_VERSION}'; \
+art = pathlib.Path(plugins.__file__).parent / 'models' / 'intent-encoder-v1'; \
+assert all((art / f).is_file() for f in ('model.onnx', 'tokenizer.json', 'manifest.json')), f'{art} incomplete'"
 
 # The same file the tests run (tests/support/cluster.py CONFIG).
 COPY litellm_config.yaml /app/litellm_config.yaml

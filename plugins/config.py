@@ -15,6 +15,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from plugins.encoder_config import EncoderSettings
+
 SECTION = "agent_router"
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -80,7 +82,9 @@ class Intent(_Frozen):
         return value
 
 
-ClassifierKind = Literal["keyword", "learned", "hybrid"]
+ClassifierKind = Literal["keyword", "learned", "hybrid", "encoder"]
+# The model classifier `hybrid` mixes its keyword scores into.
+HybridBase = Literal["learned", "encoder"]
 
 
 class MetricsSettings(_Frozen):
@@ -159,8 +163,12 @@ class RouterConfig(_Frozen):
     health: HealthSettings = Field(default_factory=HealthSettings)
     # The learned classifier's artifact directory; unset means the one packaged in plugins/models.
     learned_model: str | None = None
-    # In `hybrid`, the keyword classifier's share of the mixed scores (the learned model has the rest).
+    # In `hybrid`, the keyword classifier's share of the mixed scores (the model classifier has the rest).
     hybrid_keyword_weight: float = Field(0.25, ge=0.0, le=1.0)
+    # In `hybrid`, the model classifier the keyword scores are mixed into.
+    hybrid_base: HybridBase = "learned"
+    # The encoder and its dispatcher; read only when the encoder runs (`encoder`, or `hybrid` over it).
+    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
 
     @field_validator("intents")
     @classmethod
@@ -184,8 +192,23 @@ class RouterConfig(_Frozen):
         if "hybrid_keyword_weight" in self.model_fields_set and self.classifier != "hybrid":
             raise ValueError(f"hybrid_keyword_weight is read only by classifier: hybrid, not {self.classifier}")
         if self.learned_model is not None and self.classifier == "keyword":
-            raise ValueError("learned_model is read only by classifier: learned or hybrid, not keyword")
+            raise ValueError("learned_model is read only by classifier: learned, hybrid or encoder "
+                             "(its fallback), not keyword")
+        if "hybrid_base" in self.model_fields_set and self.classifier != "hybrid":
+            raise ValueError(f"hybrid_base is read only by classifier: hybrid, not {self.classifier}")
+        if "encoder" in self.model_fields_set and not self.uses_encoder:
+            raise ValueError("encoder is read only by classifier: encoder (or hybrid with hybrid_base: "
+                             f"encoder), not {self._classifier_name}")
         return self
+
+    @property
+    def uses_encoder(self) -> bool:
+        """The encoder decides (alone or under hybrid's keywords): it runs in the dispatcher's pool."""
+        return self.classifier == "encoder" or (self.classifier == "hybrid" and self.hybrid_base == "encoder")
+
+    @property
+    def _classifier_name(self) -> str:
+        return f"hybrid over {self.hybrid_base}" if self.classifier == "hybrid" else self.classifier
 
     def model_for(self, intent: str) -> str:
         return self.intents[intent].model

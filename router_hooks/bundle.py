@@ -13,13 +13,13 @@ import asyncio
 import logging
 import os
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from plugins.classify.build import build_classifier
 from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.health.monitor import HealthMonitor
 from plugins.health.state import HealthState
@@ -28,6 +28,7 @@ from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
 from router_hooks.body_guard import InstalledGuard
 from router_hooks.body_guard import install as install_body_guard
+from router_hooks.classification import build_classification
 from router_hooks.compat import router_view, warn_if_untested
 from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
@@ -56,6 +57,8 @@ class Bundle:
     exporter: MetricsExporter | None
     refresher: Refresher
     multiproc_dir: str | None = None
+    # The encoder's thread pool (None unless the encoder runs): no thread starts before its first call.
+    executor: Executor | None = None
     routes: OperatorRoutes | None = field(default=None, init=False)
     metrics_mount: asyncio.Task[bool] | None = field(default=None, init=False)
     guard: InstalledGuard | None = field(default=None, init=False)
@@ -106,6 +109,9 @@ class Bundle:
         self.refresher.stop()
         if self.exporter is not None:
             self.exporter.stop()
+        if self.executor is not None:
+            # Calls still waiting are dropped; a running one ends on its own (threads cannot be killed).
+            self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 def build_bundle(
@@ -121,8 +127,9 @@ def build_bundle(
     state = HealthState(config.models, config.health.unhealthy_after, config.health.healthy_after,
                         on_change=metrics.health, probation_seconds=config.health.probation_seconds)
     gate = HealthGate(state, config.health, index)
+    classification, executor = build_classification(config, metrics)
     hook = AgentRouterHook(
-        config=config, classifier=build_classifier(config), metrics=metrics,
+        config=config, classification=classification, metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
         context=ContextGate(index),
     )
@@ -135,7 +142,7 @@ def build_bundle(
         hook=hook, gate=gate, monitor=monitor,
         exporter=_exporter(config, environ, multiproc_dir, registry),
         refresher=Refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS),
-        multiproc_dir=multiproc_dir,
+        multiproc_dir=multiproc_dir, executor=executor,
     )
 
 

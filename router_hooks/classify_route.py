@@ -20,6 +20,7 @@ from litellm.proxy._types import ProxyException
 from plugins.prompt import Prompt, PromptError
 from plugins.record import RoutingRecord
 from plugins.surfaces import PROXY_CALL_TYPE, SURFACES, read, validate
+from router_hooks.continuation import CONTINUATION
 from router_hooks.hook import AgentRouterHook
 
 CLASSIFY_PATH: Final = "/router/classify"
@@ -63,7 +64,10 @@ def decision_json(hook: AgentRouterHook, surface: str, prompt: Prompt, record: R
         "confidence_level": record.level,
         "top_intents": [{"intent": i, "score": s} for i, s in record.top],
         "margin": record.margin,
+        # Which classifier decided: the configured one, or the fast one in its place (encoder deadline,
+        # full queue, error), or `previous_response`; beside it, the one the config selects.
         "classifier": record.classifier,
+        "configured_classifier": hook.classification.kind,
         "defaulted": record.defaulted,
         "primary_model": record.chosen_model,
         "model": record.routed_model,
@@ -89,6 +93,10 @@ def why(hook: AgentRouterHook, record: RoutingRecord, routed: bool, prompt: Prom
     else:
         because = (f"classified {record.intent} with confidence {record.confidence:.2f} "
                    f"({record.level}); {record.intent} maps to {record.chosen_model}")
+    configured = hook.classification.kind
+    if record.classifier not in (configured, CONTINUATION):
+        because += (f"; {record.classifier} decided in place of {configured}, which did not answer within "
+                    "its deadline, had a full queue or failed")
     if record.route_reason == "context_window":
         because += (f"; the request is longer than {record.chosen_model}'s input window, so the first "
                     f"model of its fallback chain that takes it, {record.routed_model}, would serve")

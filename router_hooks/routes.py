@@ -96,7 +96,7 @@ async def info_json(hook: AgentRouterHook, gate: HealthGate,
     chains = gate.chains()
     return {
         "version": plugins.__version__,
-        "classifier": hook.classifier.kind,
+        "classifier": hook.classification.kind,
         "virtual_model": config.virtual_model,
         "default_model": config.default_model,
         "default_intent": config.default_intent,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,12 @@ def proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
     """The shared proxy: tests using it must leave backends healthy (no cooldown-causing faults)."""
     with launch_proxy(backends, log_dir) as running:
         yield running
+
+
+@pytest.fixture()
+def pool() -> Iterator[ThreadPoolExecutor]:
+    """A one-thread pool for the encoder's dispatcher (tests/test_dispatch.py, test_hook_dispatch.py),
+    shut down, its thread joined, by the test that used it."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-encoder")
+    yield executor
+    executor.shutdown(wait=True)

@@ -72,6 +72,64 @@ def test_eval_prints_the_figures(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert sum(b["n"] for b in figures["calibration"]) == 4
 
 
+def lang_rows(tmp_path: Path) -> Path:
+    data = tmp_path / "lang.jsonl"
+    rows = [
+        {"id": "1", "prompt": "Implement binary search in Go.", "label": "code", "source": "x:a"},
+        {"id": "2", "prompt": "Напиши функцию на Python, которая сортирует список.", "label": "code", "lang": "ru"},
+        {"id": "3", "prompt": "Сколько будет 15% от 240?", "label": "reasoning", "lang": "ru"},
+        {"id": "4", "prompt": "Écris un poème sur la mer.", "label": "general", "lang": "fr"},
+    ]
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return data
+
+
+def test_eval_reports_each_language_with_intervals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = lang_rows(tmp_path)
+    assert main(["eval", "--data", str(data), "--config", CONFIG, "--classifier", "learned", "--json",
+                 "--bootstrap", "50"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    # a line without `lang` is English
+    assert {k: v["n"] for k, v in figures["by_lang"].items()} == {"en": 1, "fr": 1, "ru": 2}
+    for group in [figures["intervals"], *figures["by_lang"].values()]:
+        for name in ("accuracy", "macro_f1"):
+            assert group[name]["low"] <= group[name]["value"] <= group[name]["high"]
+    assert main(["eval", "--data", str(data), "--config", CONFIG, "--classifier", "learned", "--bootstrap", "50"]) == 0
+    text = capsys.readouterr().out
+    assert "95% CI" in text and "language" in text and "\nru " in text
+
+
+def test_eval_compares_model_directories_side_by_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = lang_rows(tmp_path)
+    # intent-v1's manifest predates `kind`: it loads as `learned`
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in PACKAGED_MODEL.iterdir():
+        (copy / path.name).symlink_to(path)
+    args = ["eval", "--data", str(data), "--config", CONFIG, "--bootstrap", "50"]
+    assert main([*args, "--model", str(PACKAGED_MODEL), "--model", str(copy), "--json"]) == 0
+    models = json.loads(capsys.readouterr().out)["models"]
+    assert [m["model"] for m in models] == [str(PACKAGED_MODEL), str(copy)]
+    assert {m["classifier"] for m in models} == {"learned"}
+    assert models[0]["by_lang"] == models[1]["by_lang"]
+    assert main([*args, "--model", str(PACKAGED_MODEL), "--model", str(copy)]) == 0
+    text = capsys.readouterr().out
+    assert "side by side" in text and f"(2) {copy} (learned)" in text and "lang ru" in text
+
+
+def test_eval_refuses_an_unknown_manifest_kind_and_mixed_selectors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = lang_rows(tmp_path)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "manifest.json").write_text(json.dumps({"kind": "oracle"}), encoding="utf-8")
+    assert main(["eval", "--data", str(data), "--config", CONFIG, "--model", str(odd)]) == 2
+    assert "unknown kind 'oracle'" in capsys.readouterr().err
+    assert main(["eval", "--data", str(data), "--config", CONFIG, "--model", str(odd), "--classifier", "learned"]) == 2
+    assert "alternatives" in capsys.readouterr().err
+
+
 def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["classify", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert "cannot read" in capsys.readouterr().err
@@ -88,3 +146,12 @@ def test_console_script_classifies_stdin() -> None:
     assert proc.returncode == 0, proc.stderr
     row = json.loads(proc.stdout)
     assert row["id"] == 7 and row["intent"] == "code"
+
+
+def test_every_configurable_classifier_is_a_choice_and_hybrid_takes_its_base() -> None:
+    from plugins.cli import load, parser
+
+    args = parser().parse_args(["eval", "--data", "x.jsonl", "--classifier", "encoder", "--hybrid-base", "encoder"])
+    assert (args.classifier, args.hybrid_base) == ("encoder", "encoder")
+    config, classifier, _ = load(CONFIG, "hybrid", "learned")
+    assert (config.classifier, config.hybrid_base, classifier.kind) == ("hybrid", "learned", "hybrid")

@@ -111,12 +111,68 @@ def test_max_chars_bounds_what_the_learned_classifier_reads() -> None:
     from plugins.classify.build import build_classifier
     from plugins.prompt import Prompt
 
-    clipped = build_classifier(parse_config(document(max_chars=100)))
+    # `learned` by name: the shipped default may change (issue 18), this pins intent-v1's clipping.
+    clipped = build_classifier(parse_config(document(classifier="learned", max_chars=100)))
     opening = "Hello! Lovely weather today, the garden is full of roses. "
     code = "Write a Python function that parses this JSON file and returns the keys. " * 2
     padding = " The weather is lovely and my garden is full of roses this spring." * 3
     # The whole text (~460 characters) fits the artifact's 600; max_chars: 100 keeps 50 characters of
     # head and 50 of tail, which hold only the small talk.
     prompt = Prompt(latest=opening + code + padding)
-    assert build_classifier(parse_config(document(max_chars=4000))).classify(prompt).intent == "code"
+    whole = build_classifier(parse_config(document(classifier="learned", max_chars=4000)))
+    assert whole.classify(prompt).intent == "code"
     assert clipped.classify(prompt).intent == "general"
+
+
+def test_the_encoder_and_its_dispatcher_settings_load_with_their_defaults() -> None:
+    config = parse_config(document(classifier="encoder"))
+    assert config.uses_encoder and config.encoder.model is None
+    settings = config.encoder
+    assert (settings.threads, settings.deadline_ms, settings.queue_size) == (1, 50.0, 8)
+    tuned = parse_config(document(classifier="encoder", learned_model="/models/intent-v1",
+                                  encoder={"model": "/models/enc", "threads": 2, "deadline_ms": 5,
+                                           "queue_size": 4, "continuity_cache_size": 10}))
+    assert tuned.encoder.model == "/models/enc" and tuned.encoder.deadline_ms == 5.0
+    # `hybrid` mixes its keywords over the encoder when asked; it then reads the encoder block.
+    hybrid = parse_config(document(classifier="hybrid", hybrid_base="encoder", encoder={"threads": 1}))
+    assert hybrid.uses_encoder
+    assert not parse_config(document(classifier="hybrid")).uses_encoder  # over learned by default
+    assert not parse_config(document(classifier="learned")).uses_encoder
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"classifier": "learned", "encoder": {"threads": 1}}, "encoder is read only by classifier: encoder"),
+    ({"classifier": "hybrid", "encoder": {"threads": 1}}, "not hybrid over learned"),
+    ({"classifier": "encoder", "hybrid_base": "encoder"}, "hybrid_base is read only"),
+    ({"classifier": "encoder", "hybrid_keyword_weight": 0.5}, "hybrid_keyword_weight"),
+    ({"classifier": "hybrid", "hybrid_base": "torch"}, "agent_router.hybrid_base"),
+    ({"classifier": "encoder", "encoder": {"threads": 2, "queue_size": 1}}, "queue_size"),
+    ({"classifier": "encoder", "encoder": {"deadline_ms": 0}}, "agent_router.encoder.deadline_ms"),
+    ({"classifier": "encoder", "encoder": {"threads": 0}}, "agent_router.encoder.threads"),
+    ({"classifier": "encoder", "encoder": {"deadline": 50}}, "agent_router.encoder.deadline"),
+])
+def test_encoder_settings_are_validated_and_refused_where_nothing_reads_them(
+    changes: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ConfigError, match=field):
+        parse_config(document(**changes), "litellm_config.yaml")
+
+
+def test_the_encoder_config_is_frozen() -> None:
+    config = parse_config(document(classifier="encoder"))
+    with pytest.raises(ValueError, match="frozen"):
+        config.encoder.threads = 4
+
+
+def test_an_encoder_artifact_that_cannot_load_stops_start_up_naming_the_field(tmp_path: Path) -> None:
+    from plugins.classify.build import build_classifier
+
+    with pytest.raises(ConfigError, match=r"agent_router\.encoder\.model: cannot load the encoder"):
+        build_classifier(parse_config(document(classifier="encoder", encoder={"model": str(tmp_path / "absent")})))
+    # A readable manifest beside a model file onnxruntime refuses (its errors are not OSErrors).
+    (tmp_path / "manifest.json").write_text(
+        '{"kind": "encoder", "classes": ["code", "reasoning", "general"], "calibration": {"temperature": 1.0},'
+        ' "runtime": {"max_tokens": 128, "max_chars": 600}}')
+    (tmp_path / "model.onnx").write_bytes(b"not a model")
+    with pytest.raises(ConfigError, match=r"agent_router\.encoder\.model: cannot load the encoder"):
+        build_classifier(parse_config(document(classifier="encoder", encoder={"model": str(tmp_path)})))

@@ -1,11 +1,11 @@
-"""The audit's agreement figures (scripts/corpus/audit.py): Cohen's kappa on worked examples."""
+"""The audit's agreement figures (scripts/train/audit.py): Cohen's kappa on worked examples."""
 
 from __future__ import annotations
 
 import pytest
 
-from scripts.corpus.audit import agreement, draw
-from scripts.training_data import Record
+from scripts.train.audit import agreement, draw
+from scripts.train.data import Record
 
 
 def test_full_agreement_is_kappa_one() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugins.classify.breakdown import calibration, per_source, source_family
+from plugins.classify.breakdown import calibration, language_of, per_group, per_source, source_family
 
 LABELS = ("code", "reasoning", "general")
 
@@ -51,3 +51,17 @@ def test_an_empty_band_reports_zero_rather_than_failing() -> None:
 def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="2 confidences but 1 outcomes"):
         calibration([0.5, 0.6], [True], high=0.7, medium=0.4)
+
+
+def test_per_group_scores_each_language_on_its_own_rows_with_intervals() -> None:
+    truth = ["code", "general", "code", "reasoning", "general"]
+    predicted = ["code", "general", "general", "reasoning", "general"]
+    langs = [language_of(x) for x in ("ru", None, "ru", "zh", "")]
+    groups = per_group(truth, predicted, langs, LABELS, resamples=200)
+    assert list(groups) == ["en", "ru", "zh"]  # a line without `lang` is English (FORMAT.md)
+    ru = groups["ru"]
+    assert (ru.n, ru.accuracy.value) == (2, 0.5)
+    assert ru.accuracy.low < 0.5 < ru.accuracy.high
+    # scored over the labels its rows have (code only): macro-F1 is code's F1, P 1 R 0.5
+    assert ru.macro_f1.value == pytest.approx(2 / 3)
+    assert groups["en"].accuracy.value == 1.0 and groups["en"].accuracy.high == 1.0

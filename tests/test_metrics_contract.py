@@ -26,6 +26,8 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "agent_router_intent_classification": ("counter", frozenset({"intent", "confidence"})),
     "agent_router_model_health": ("gauge", frozenset({"model"})),
     "agent_router_errors": ("counter", frozenset({"model", "error_type"})),
+    # Issue 18: requests the fast classifier decided in place of the encoder.
+    "agent_router_classifier_fallbacks": ("counter", frozenset({"reason"})),
 }
 SAMPLE_NAMES = {
     "agent_router_requests_total", "agent_router_model_requests_total",
@@ -35,9 +37,10 @@ SAMPLE_NAMES = {
     "agent_router_classification_latency_seconds_count",
     "agent_router_classification_latency_seconds_sum",
     "agent_router_intent_classification_total", "agent_router_model_health",
-    "agent_router_errors_total",
+    "agent_router_errors_total", "agent_router_classifier_fallbacks_total",
 }
 ERROR_TYPES = {"timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other"}
+FALLBACK_REASONS = {"deadline", "queue_full", "error"}
 
 
 @pytest.fixture()
@@ -86,6 +89,8 @@ def test_known_label_combinations_exist_at_zero(registry: CollectorRegistry) -> 
         for level in ("high", "medium", "low"):
             labels = {"intent": intent, "confidence": level}
             assert get("agent_router_intent_classification_total", labels) == 0
+    for reason in FALLBACK_REASONS:
+        assert get("agent_router_classifier_fallbacks_total", {"reason": reason}) == 0
 
 
 def test_buckets_cover_llm_calls_and_fast_classification(
@@ -115,6 +120,9 @@ def test_events_move_the_right_series(metrics: RouterMetrics, registry: Collecto
     metrics.failed("deepseek-r1", "reasoning")
     metrics.error("qwen-coder", "http_5xx")
     metrics.health("llama", False)
+    metrics.classifier_fallback("deadline")
+    assert get("agent_router_classifier_fallbacks_total", {"reason": "deadline"}) == 1
+    assert get("agent_router_classifier_fallbacks_total", {"reason": "queue_full"}) == 0
     assert get("agent_router_requests_total",
                {"model": "llama", "intent": "code", "status": "success"}) == 1
     assert get("agent_router_requests_total",

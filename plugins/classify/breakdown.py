@@ -1,4 +1,5 @@
-"""Per-source figures and the calibration table for `agent-router eval`: pure functions over predictions."""
+"""Per-source and per-language figures and the calibration table for `agent-router eval`: pure functions over
+predictions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plugins.classify.evaluation import Report, score
+from plugins.classify.intervals import RESAMPLES, Figures, figures
+
+# FORMAT.md: a line without `lang` is English.
+DEFAULT_LANG = "en"
 
 
 @dataclass(frozen=True)
@@ -27,14 +32,37 @@ def per_source(
     """One Report per source dataset (or per full `dataset:subset` with `subsets`), sorted by name;
     rows without a source are grouped under "". Each is scored over the labels its rows have: a
     source of code questions only has a macro-F1 of its code F1, not a third of it."""
-    groups: dict[str, list[int]] = {}
-    for i, source in enumerate(sources):
-        groups.setdefault(source if subsets else source_family(source), []).append(i)
     reports = {}
-    for source, idx in sorted(groups.items()):
+    for source, idx in groups([source if subsets else source_family(source) for source in sources]).items():
         present = tuple(k for k in labels if any(truth[i] == k for i in idx))
         reports[source] = score([truth[i] for i in idx], [predicted[i] for i in idx], present)
     return reports
+
+
+def per_group(
+    truth: Sequence[str], predicted: Sequence[str], keys: Sequence[str], labels: Sequence[str],
+    resamples: int = RESAMPLES,
+) -> dict[str, Figures]:
+    """Size, accuracy and macro-F1 with their intervals per distinct key (a language, a source), sorted; each
+    group is scored over the labels its rows have, as `per_source` does."""
+    out = {}
+    for key, idx in groups(keys).items():
+        present = tuple(k for k in labels if any(truth[i] == k for i in idx))
+        out[key] = figures([truth[i] for i in idx], [predicted[i] for i in idx], present, resamples)
+    return out
+
+
+def groups(keys: Sequence[str]) -> dict[str, list[int]]:
+    """Row indices per distinct key, sorted by key."""
+    out: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        out.setdefault(key, []).append(i)
+    return dict(sorted(out.items()))
+
+
+def language_of(lang: object) -> str:
+    """A line's `lang` (FORMAT.md: ISO 639-1), or English for a line without one."""
+    return str(lang) if lang else DEFAULT_LANG
 
 
 def source_family(source: str) -> str:

@@ -30,6 +30,15 @@ class Decision:
         return best[0][1] - best[1][1]
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A decision and the `kind` of the classifier that made it (the encoder, or the fallback that
+    answered in its place): the header's `classifier` field."""
+
+    decision: Decision
+    classifier: str
+
+
 class Classifier(Protocol):
     """Pure: no I/O, no clock, no globals. `kind` is a fixed slug (it becomes a label value)."""
 

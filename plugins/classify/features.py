@@ -1,7 +1,7 @@
 """Structural features of a prompt that a bag of tokens cannot see: code shape, maths shape, length.
 
 Each is a cheap count or ratio squashed into [0, 1], so one unusual prompt cannot dominate the
-linear head. The build (`scripts/build_model.py`) and the run-time classifier call this same code,
+linear head. The build (`scripts/train/build_model.py`) and the run-time classifier call this same code,
 so training and serving features cannot drift apart.
 """
 

@@ -1,7 +1,9 @@
-"""Hybrid classifier: the learned model's probabilities, nudged by the keyword rules when they fire.
+"""Hybrid classifier: a model classifier's probabilities, nudged by the keyword rules when they fire.
 
-The scores are `(1 - w) * learned + w * keyword` for every intent, with `w` the configured
-`hybrid_keyword_weight`; when no keyword matches, the learned decision stands unchanged (a keyword
+The model classifier is `hybrid_base`: `learned` (intent-v1, the default) or the `encoder`, which
+then runs with the keywords in the encoder's pool behind its deadline (router_hooks/dispatch.py).
+The scores are `(1 - w) * model + w * keyword` for every intent, with `w` the configured
+`hybrid_keyword_weight`; when no keyword matches, the model's decision stands unchanged (a keyword
 classifier with nothing to say must not dilute a confident model).
 """
 

@@ -31,7 +31,7 @@ from plugins.config import load_config
 from plugins.prompt import Prompt
 from scripts.bench.chat_mix import chat_mix
 from scripts.stack import ROOT
-from scripts.training_data import read_all
+from scripts.train.data import read_all
 
 LENGTHS = (50, 200, 1_000, 5_000, 30_000)
 KINDS = ("keyword", "learned", "hybrid", "encoder")

@@ -13,6 +13,7 @@ from plugins.classify.decision import Classifier
 from plugins.classify.keyword import KeywordClassifier
 from plugins.config import RouterConfig, load_config
 from plugins.metrics.series import RouterMetrics
+from router_hooks.classification import Classification, Inline
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.router_view import ServedName
@@ -35,17 +36,19 @@ class HookUnderTest:
 def build_hook(
     classifier: Classifier | None = None,
     *,
+    classification: Classification | None = None,
     health: HealthGate | None = None,
     deployments: Callable[[str | None], ServedName | None] = lambda model_id: None,
     aliases: Mapping[str, Any] | None = None,
     config: RouterConfig = CONFIG,
     clock: FakeClock | None = None,
 ) -> HookUnderTest:
-    """The keyword classifier unless another is given (it needs no artifact and is exact)."""
+    """The keyword classifier, inline, unless another classifier or classification step is given
+    (keyword needs no artifact and is exact)."""
     registry, clock = CollectorRegistry(), clock or FakeClock(100.0)
     hook = AgentRouterHook(
         config=config,
-        classifier=classifier or KeywordClassifier.from_config(config),
+        classification=classification or Inline(classifier or KeywordClassifier.from_config(config)),
         metrics=RouterMetrics(config.models, config.intents, registry=registry),
         deployments=deployments,
         aliases=lambda: aliases or {},

@@ -1,0 +1,100 @@
+"""The encoder off the event loop: a bounded thread pool, a deadline, and the fast classifier inline
+when the encoder cannot answer in time.
+
+onnxruntime releases the GIL while it runs, so a pool thread classifies while the event loop serves
+other requests. A request gives the encoder until `deadline` seconds after routing began; when that
+passes, when `queue_size` encoder calls are already admitted, or when the encoder raises, the fast
+classifier (`learned`) decides that request on the loop (~0.1-0.4 ms) and `on_fallback` counts why.
+If the fast classifier raises too, the error reaches the hook, which routes to the default model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+
+from plugins.classify.decision import Classifier, Decided, Decision
+from plugins.metrics.series import FallbackReason
+from plugins.prompt import Prompt
+
+logger = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """`clock` is the hook's (routing began at `started` on it); the loop's timer does the waiting."""
+
+    def __init__(
+        self,
+        primary: Classifier,
+        fast: Classifier,
+        executor: Executor,
+        deadline: float,
+        queue_size: int,
+        clock: Callable[[], float],
+        on_fallback: Callable[[FallbackReason], None],
+    ) -> None:
+        if deadline <= 0 or queue_size < 1:
+            raise ValueError(f"deadline ({deadline} s) must be positive and queue_size ({queue_size}) >= 1")
+        self.kind = primary.kind
+        self._primary = primary
+        self._fast = fast
+        self._executor = executor
+        self._deadline = deadline
+        self._queue_size = queue_size
+        self._clock = clock
+        self._on_fallback = on_fallback
+        # Admitted encoder calls not yet finished: waiting, running, or running for a request that
+        # already gave up on them (a thread cannot be stopped). Released from pool threads: locked.
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def decide(self, prompt: Prompt, started: float, observed: bool = True) -> Decided:
+        remaining = self._deadline - (self._clock() - started)
+        if remaining <= 0:
+            return self._fall_back(prompt, "deadline", observed)
+        if not self._admit():
+            return self._fall_back(prompt, "queue_full", observed)
+        try:
+            future: Future[Decision] = self._executor.submit(self._primary.classify, prompt)
+        except RuntimeError:  # the pool is shut down (the bundle is stopping)
+            self._release()
+            return self._fall_back(prompt, "error", observed)
+        future.add_done_callback(self._released)
+        try:
+            # On timeout wait_for cancels the wrapper, which cancels a call still waiting in the
+            # pool (it never runs and leaves the queue); a running call finishes and then leaves.
+            decision = await asyncio.wait_for(asyncio.wrap_future(future), remaining)
+        except TimeoutError:
+            # The encoder's own TimeoutError is an error, not a missed deadline.
+            failed = future.done() and not future.cancelled() and future.exception() is not None
+            return self._fall_back(prompt, "error" if failed else "deadline", observed)
+        except Exception:
+            logger.exception("agent-router: the %s classifier failed; %s decides", self.kind, self._fast.kind)
+            return self._fall_back(prompt, "error", observed)
+        return Decided(decision, self._primary.kind)
+
+    def _fall_back(self, prompt: Prompt, reason: FallbackReason, observed: bool) -> Decided:
+        if observed:
+            self._on_fallback(reason)
+        return Decided(self._fast.classify(prompt), self._fast.kind)
+
+    def _admit(self) -> bool:
+        with self._lock:
+            if self._in_flight >= self._queue_size:
+                return False
+            self._in_flight += 1
+            return True
+
+    def _released(self, _: Future[Decision]) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            self._in_flight -= 1

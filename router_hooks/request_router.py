@@ -1,0 +1,101 @@
+"""The routing steps of one request, in order: classify, apply the policy, fit the input window,
+reroute around unhealthy models. Each step fails open to the request's best remaining choice."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from plugins.config import RouterConfig
+from plugins.context_window import Fit
+from plugins.metrics.series import RouterMetrics
+from plugins.prompt import Prompt
+from plugins.record import RoutingRecord
+from plugins.request_size import measure_request
+from plugins.routing import choose_route, default_route
+from plugins.surfaces import surface_of
+from router_hooks.classification import Classification
+from router_hooks.client_errors import invalid_request, prompt_field
+from router_hooks.context_gate import ContextGate
+from router_hooks.health_gate import HealthGate
+
+logger = logging.getLogger(__name__)
+
+
+class RequestRouter:
+    def __init__(
+        self,
+        config: RouterConfig,
+        classification: Classification,
+        metrics: RouterMetrics,
+        clock: Callable[[], float],
+        health: HealthGate | None = None,
+        context: ContextGate | None = None,
+    ) -> None:
+        self.config = config
+        self.classification = classification
+        self.metrics = metrics
+        self._clock = clock
+        self.health = health
+        self.context = context
+
+    async def route(self, prompt: Prompt | None, count: bool = True,
+                    request: Mapping[str, Any] | None = None, call_type: str = "acompletion") -> RoutingRecord:
+        """Classify `prompt` and pick its model, input window and health included; `count=False`
+        records no metric (the operator's /router/classify asks without sending a request).
+        `prompt=None` (the request could not be read) fails open like a classifier failure: the
+        default model. `request` is the whole body, measured against the models' input windows."""
+        started = self._clock()
+        try:
+            if prompt is None:
+                raise RuntimeError("no prompt: the request could not be read")
+            decided = await self.classification.decide(prompt, started, observed=count)
+            route = choose_route(decided.decision, self.config)
+            if count:
+                self.metrics.classified(route.intent, route.level, self._clock() - started)
+            record = RoutingRecord.of(route, decided.decision, decided.classifier, started)
+        except Exception:
+            logger.exception("agent-router: classification failed; routing to the default model")
+            if count:
+                self.metrics.error(self.config.default_model, "classifier")
+            # Nobody decided: the record names the configured classifier, as before issue 18.
+            record = RoutingRecord.of(default_route(self.config), None, self.classification.kind, started)
+        record, fitting = self._fit_window(record, request, call_type)
+        return record.rerouted(await self.available(record.routed_model, fitting), "health")
+
+    def _fit_window(
+        self, record: RoutingRecord, data: Mapping[str, Any] | None, call_type: str
+    ) -> tuple[RoutingRecord, Callable[[str], bool] | None]:
+        """The record sent to the first model of its chain whose input window takes the whole
+        request, and a predicate keeping later reroutes (health) to models that fit."""
+        fit = self._fit(record.chosen_model, data, call_type)
+        if fit is None or self.context is None:
+            return record, None
+        if fit.model is None:
+            # No model of the chain can take the prompt: refuse before any backend is called.
+            raise invalid_request(fit.message(), prompt_field(call_type), surface_of(call_type),
+                                  code="context_length_exceeded")
+        return record.rerouted(fit.model, "context_window"), self.context.fitter(fit.tokens)
+
+    def _fit(self, model: str, data: Mapping[str, Any] | None, call_type: str) -> Fit | None:
+        """Where the request fits by its whole text (None: not measured, or measuring failed)."""
+        if self.context is None or data is None:
+            return None
+        try:
+            size = measure_request(data, call_type)
+            return None if size is None else self.context.fit(model, size)
+        except Exception:
+            logger.exception("agent-router: context-window check failed; keeping %s", model)
+            self.metrics.error(model, "other")
+            return None
+
+    async def available(self, model: str, fits: Callable[[str], bool] | None = None) -> str:
+        """`model`, or the first available (and fitting) model of its chain when it is unhealthy."""
+        if self.health is None:
+            return model
+        try:
+            return await self.health.reroute(model, fits)
+        except Exception:
+            logger.exception("agent-router: health check failed; keeping %s", model)
+            return model

@@ -1,0 +1,150 @@
+"""The encoder's dispatcher: off the event loop, within a deadline, a bounded queue, and the fast
+classifier deciding in its place (counted by reason) when it cannot; called directly, no proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from plugins.classify.decision import Classifier, Decided
+from plugins.metrics.series import FALLBACK_REASONS, RouterMetrics
+from plugins.prompt import Prompt
+from router_hooks.dispatch import Dispatcher
+from tests.support.classifiers import FixedClassifier, RaisingClassifier
+from tests.support.clock import FakeClock
+from tests.support.executors import ManualExecutor
+
+PROMPT = Prompt("Write a Python function that merges two sorted lists")
+# Long enough for the test's event loop to reach the wait, short enough to keep the suite fast:
+# the calls it bounds never finish on their own (ManualExecutor), so no timing can flake.
+DEADLINE = 0.02
+
+
+class Fixture:
+    def __init__(self, primary: Classifier, executor: ManualExecutor | ThreadPoolExecutor,
+                 queue_size: int = 2, fast: Classifier | None = None) -> None:
+        self.registry = CollectorRegistry()
+        self.metrics = RouterMetrics(("llama",), ("code", "general"), registry=self.registry)
+        self.clock = FakeClock(100.0)
+        self.fast = fast or FixedClassifier("learned", "general")
+        self.dispatcher = Dispatcher(primary, self.fast, executor, DEADLINE, queue_size, self.clock,
+                                     self.metrics.classifier_fallback)
+
+    def decide(self, observed: bool = True) -> Decided:
+        return asyncio.run(self.dispatcher.decide(PROMPT, self.clock(), observed))
+
+    def fallbacks(self) -> dict[str, float | None]:
+        get = self.registry.get_sample_value
+        return {r: get("agent_router_classifier_fallbacks_total", {"reason": r}) for r in FALLBACK_REASONS}
+
+
+def test_the_encoder_decides_in_a_pool_thread_not_on_the_event_loop(pool: ThreadPoolExecutor) -> None:
+    encoder = FixedClassifier("encoder", "code")
+    under = Fixture(encoder, pool)
+    decided = under.decide()
+    assert decided.classifier == "encoder" and decided.decision.intent == "code"
+    assert encoder.threads and encoder.threads[0] != threading.get_ident()
+    assert under.fast.prompts == []  # type: ignore[attr-defined]
+    assert under.fallbacks() == {"deadline": 0, "queue_full": 0, "error": 0}
+    assert under.dispatcher.in_flight == 0
+
+
+def test_a_missed_deadline_lets_the_fast_classifier_decide_and_is_counted() -> None:
+    executor = ManualExecutor()
+    under = Fixture(FixedClassifier("encoder", "code"), executor)
+    decided = under.decide()  # its call is admitted, and the pool never runs it
+    assert decided.classifier == "learned" and decided.decision.intent == "general"
+    assert under.fallbacks() == {"deadline": 1, "queue_full": 0, "error": 0}
+    # The call was still waiting in the pool: giving up on it cancelled it and freed its place.
+    assert executor.submitted[0].future.cancelled() and under.dispatcher.in_flight == 0
+
+
+def test_a_deadline_spent_before_dispatch_submits_nothing() -> None:
+    executor = ManualExecutor()
+    under = Fixture(FixedClassifier("encoder", "code"), executor)
+    started = under.clock()
+    under.clock.advance(DEADLINE * 2)  # reading the request took the whole budget
+    decided = asyncio.run(under.dispatcher.decide(PROMPT, started))
+    assert decided.classifier == "learned" and executor.submitted == []
+    assert under.fallbacks()["deadline"] == 1
+
+
+def test_the_queue_counts_running_calls_whose_request_gave_up_and_frees_them_when_they_end() -> None:
+    executor = ManualExecutor()
+    under = Fixture(FixedClassifier("encoder", "code"), executor, queue_size=2)
+
+    async def admitted_and_running() -> Decided:
+        task = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
+        await asyncio.sleep(0)  # the task submits its call
+        executor.submitted[-1].start()  # a pool thread picked it up: it cannot be cancelled now
+        return await task
+
+    for _ in range(2):
+        assert asyncio.run(admitted_and_running()).classifier == "learned"  # deadline
+    assert under.dispatcher.in_flight == 2  # both still run in the pool
+    decided = under.decide()
+    assert decided.classifier == "learned" and len(executor.submitted) == 2  # never submitted
+    assert under.fallbacks() == {"deadline": 2, "queue_full": 1, "error": 0}
+    executor.submitted[0].finish()  # one running call ends: its place is free again
+    assert under.dispatcher.in_flight == 1
+
+    async def answered() -> Decided:
+        task = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
+        await asyncio.sleep(0)
+        executor.submitted[-1].finish()
+        return await task
+
+    assert asyncio.run(answered()).classifier == "encoder"
+    assert under.dispatcher.in_flight == 1
+
+
+def test_an_encoder_error_lets_the_fast_classifier_decide_and_is_counted(pool: ThreadPoolExecutor) -> None:
+    under = Fixture(RaisingClassifier("encoder"), pool)
+    decided = under.decide()
+    assert decided.classifier == "learned"
+    assert under.fallbacks() == {"deadline": 0, "queue_full": 0, "error": 1}
+    assert under.dispatcher.in_flight == 0
+
+
+def test_the_encoders_own_timeout_error_is_an_error_not_a_deadline(pool: ThreadPoolExecutor) -> None:
+    class TimingOut:
+        kind = "encoder"
+
+        def classify(self, prompt: Prompt) -> None:
+            raise TimeoutError("inner")
+
+    under = Fixture(TimingOut(), pool)  # type: ignore[arg-type]
+    assert under.decide().classifier == "learned"
+    assert under.fallbacks()["error"] == 1 and under.fallbacks()["deadline"] == 0
+
+
+def test_a_stopped_pool_is_an_error_fallback() -> None:
+    executor = ManualExecutor()
+    executor.shutdown()
+    under = Fixture(FixedClassifier("encoder", "code"), executor)
+    assert under.decide().classifier == "learned"
+    assert under.fallbacks()["error"] == 1 and under.dispatcher.in_flight == 0
+
+
+def test_when_the_fast_classifier_fails_too_the_error_reaches_the_caller(pool: ThreadPoolExecutor) -> None:
+    under = Fixture(RaisingClassifier("encoder"), pool, fast=RaisingClassifier("learned"))
+    with pytest.raises(RuntimeError, match="learned failed"):
+        under.decide()
+    assert under.fallbacks()["error"] == 1  # the fallback was tried, and counted
+
+
+def test_an_operator_query_counts_nothing() -> None:
+    under = Fixture(FixedClassifier("encoder", "code"), ManualExecutor())
+    assert under.decide(observed=False).classifier == "learned"
+    assert under.fallbacks() == {"deadline": 0, "queue_full": 0, "error": 0}
+
+
+@pytest.mark.parametrize(("deadline", "queue_size"), [(0.0, 1), (-1.0, 1), (0.05, 0)])
+def test_a_bad_deadline_or_queue_is_refused(deadline: float, queue_size: int) -> None:
+    fast = FixedClassifier("learned", "general")
+    with pytest.raises(ValueError, match="deadline"):
+        Dispatcher(fast, fast, ManualExecutor(), deadline, queue_size, FakeClock(), lambda reason: None)
