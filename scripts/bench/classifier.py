@@ -23,11 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from plugins.classify.build import load_encoder, load_learned
 from plugins.classify.decision import Classifier
 from plugins.classify.evaluation import percentile
-from plugins.classify.learned import PACKAGED_MODEL, LearnedClassifier
+from plugins.classify.learned import PACKAGED_MODEL
 from plugins.cli import load
-from plugins.config import load_config
+from plugins.config import RouterConfig, load_config
 from plugins.prompt import Prompt
 from scripts.bench.chat_mix import chat_mix
 from scripts.stack import ROOT
@@ -96,29 +97,19 @@ def rss_mb() -> float:
     return 0.0
 
 
-def load_encoder(directory: Path, default_intent: str) -> Classifier:
-    from plugins.classify.onnx_encoder import EncoderClassifier
-
-    return EncoderClassifier.load(directory, default_intent, threads=1)
-
-
-def load_learned(directory: Path, default_intent: str) -> Classifier:
-    return LearnedClassifier.load(directory, default_intent, 0.3)
-
-
-def model_costs(loader: Callable[[Path, str], Classifier], directory: Path, default_intent: str
+def model_costs(loader: Callable[[RouterConfig, Path], Classifier], directory: Path, config: RouterConfig
                 ) -> tuple[Classifier, dict[str, Any]]:
     """Load the model once measuring the memory it adds (its runtime's import included: a worker
     pays that too), then four more times for the load time; the artifact's size on disk."""
     before = rss_mb()
     started = time.perf_counter()
-    classifier = loader(directory, default_intent)
+    classifier = loader(config, directory)
     first = time.perf_counter() - started
     grown = rss_mb() - before
     loads = []
     for _ in range(4):
         started = time.perf_counter()
-        loader(directory, default_intent)
+        loader(config, directory)
         loads.append(time.perf_counter() - started)
     files = {p.name: p.stat().st_size for p in directory.iterdir() if p.is_file()}
     return classifier, {
@@ -132,13 +123,15 @@ def model_costs(loader: Callable[[Path, str], Classifier], directory: Path, defa
 
 
 def build(config_path: Path, kind: str | None, environ: Mapping[str, str]) -> tuple[Classifier, dict[str, Any]]:
-    """The classifier to measure and its model's costs (load, size, memory; none for keyword)."""
+    """The classifier to measure, loaded as the proxy loads it (plugins.classify.build), and its
+    model's costs (load, size, memory; only the load time for keyword and hybrid)."""
     config = load_config(config_path)
     chosen = kind or config.classifier
     if chosen == "encoder":
-        return model_costs(load_encoder, encoder_dir(environ), config.default_intent)
-    if chosen == "learned" and config.learned_model is None:
-        return model_costs(load_learned, PACKAGED_MODEL, config.default_intent)
+        return model_costs(load_encoder, encoder_dir(environ), config)
+    if chosen == "learned":
+        learned = Path(config.learned_model) if config.learned_model else PACKAGED_MODEL
+        return model_costs(load_learned, learned, config)
     _, classifier, seconds = load(str(config_path), kind)
     return classifier, {"load_ms": {"first": round(seconds * 1000)}}
 
