@@ -30,11 +30,15 @@ def fallback_counts(exposition: str) -> dict[str, float]:
     return {reason: float(value) for reason, value in _FALLBACK_SAMPLE.findall(exposition)}
 
 
-async def read_fallbacks(exporter_url: str) -> dict[str, float]:
-    """The bundle's fallback counter by reason, read from its exporter's /metrics."""
-    async with httpx.AsyncClient(timeout=10) as client:
-        resp = await client.get(exporter_url + "/metrics")
-    return fallback_counts(resp.text) if resp.status_code == 200 else {}
+async def read_fallbacks(exporter_url: str) -> dict[str, float] | None:
+    """The bundle's fallback counter by reason, read from its exporter's /metrics; None when the
+    exporter does not answer (the header's `classifier` field still counts the fallbacks)."""
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            resp = await client.get(exporter_url + "/metrics")
+    except httpx.TransportError:
+        return None
+    return fallback_counts(resp.text) if resp.status_code == 200 else None
 
 
 def cold_start(url: str, key: str, proc: Managed, t0: float, routed: bool, timeout: float = 180.0) -> float:

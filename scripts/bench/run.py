@@ -89,6 +89,7 @@ class Target:
         self.sent = 0
         # The fallback counter's increase during the c=32 phases, by reason.
         self.fallbacks: dict[str, float] = {}
+        self.unread_phases = 0
 
     async def warm_up(self, deadline: float) -> None:
         # The liveliness route too: its first calls are slower (LiteLLM imports on first use).
@@ -99,7 +100,7 @@ class Target:
     async def run(self, phase: str, requests: int, concurrency: int, deadline: float) -> None:
         pid = self.process.proc.pid if self.process else None
         counted = self.exporter is not None and phase == "c32"
-        fallbacks = await read_fallbacks(self.exporter) if counted and self.exporter else {}
+        fallbacks = await read_fallbacks(self.exporter) if counted and self.exporter else None
         before = cpu_seconds(pid) if pid else 0.0
         result = await run_phase(self.url, self.key, self.model, requests, concurrency, deadline,
                                  # The lag is read under load; at c=1 a probe would be a second client.
@@ -108,7 +109,11 @@ class Target:
         self.sent += requests
         self.phases[phase].append((result, cpu))
         if counted and self.exporter:
-            for reason, total in (await read_fallbacks(self.exporter)).items():
+            after = await read_fallbacks(self.exporter)
+            if fallbacks is None or after is None:
+                self.unread_phases += 1  # the exporter did not answer: this phase's increase is unknown
+                return
+            for reason, total in after.items():
                 self.fallbacks[reason] = self.fallbacks.get(reason, 0.0) + total - fallbacks.get(reason, 0.0)
 
 
@@ -175,15 +180,9 @@ def main() -> int:
             env = proxy_env(os.environ, key, api_bases)
             configs = write_configs(SHIPPED, work / "configs", os.environ.get(ENCODER_MODEL_ENV))
             # Each bundle's own exporter on a free loopback port (the shipped 0.0.0.0:8001 may be
-            # taken by another proxy on this machine); the other configurations have none.
-            exporters = {name: f"http://127.0.0.1:{free_port()}" for name in BUNDLES}
-            proxy_envs = {name: env for name in proxies}
-            for name, exporter in exporters.items():
-                proxy_envs[name] = {
-                    **env,
-                    "AGENT_ROUTER_METRICS_HOST": "127.0.0.1",
-                    "AGENT_ROUTER_METRICS_PORT": exporter.rsplit(":", 1)[1],
-                }
+            # taken by another proxy on this machine), picked just before each start: other
+            # sessions here pick free ports too. The other configurations have none.
+            exporters: dict[str, str] = {}
             targets = {"direct": Target("direct", stub_url, None, BACKENDS[0][1], None)}
             cold: dict[str, list[float]] = {}
             # One at a time (start-up is CPU-bound and would overlap); the stock proxy and the
@@ -194,9 +193,15 @@ def main() -> int:
                     assert stopping is not None
                     stopping.stop()
                     managed.remove(stopping)
+                proxy_env_of = env
+                if name in BUNDLES:
+                    exporter_port = free_port()
+                    exporters[name] = f"http://127.0.0.1:{exporter_port}"
+                    proxy_env_of = {**env, "AGENT_ROUTER_METRICS_HOST": "127.0.0.1",
+                                    "AGENT_ROUTER_METRICS_PORT": str(exporter_port)}
                 port = free_port()
                 t0 = time.monotonic()
-                proc = start_proxy(configs[name], port, proxy_envs[name], work / "logs", name=name)
+                proc = start_proxy(configs[name], port, proxy_env_of, work / "logs", name=name)
                 managed.append(proc)
                 url = f"http://127.0.0.1:{port}"
                 seconds = cold_start(url, key, proc, t0, routed=name in BUNDLES)
@@ -217,6 +222,7 @@ def main() -> int:
                     results[name]["peak_rss_mb"] = round(peak_rss_mb(target.process.proc.pid), 1)
                 if target.exporter is not None:
                     results[name]["fallbacks_total"] = {k: round(v) for k, v in sorted(target.fallbacks.items())}
+                    results[name]["fallbacks_unread_phases"] = target.unread_phases
             results["bundle_learned"]["features"] = asyncio.run(
                 check_features(targets["bundle_learned"].url, key, stub_url, exporters["bundle_learned"])
             )
