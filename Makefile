@@ -7,7 +7,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit fuzz bench soak corpus devsets model model-learned clean promtool compat compat-env
+.PHONY: install install-max run test lint unit fuzz bench bench-classifier soak corpus devsets model model-learned clean promtool compat compat-env
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -79,8 +79,15 @@ fuzz: install install-max
 
 # Loopback benchmark against an instant stub backend (no MAX Serve needed); writes bench/results.json.
 # compat-env: the newest supported LiteLLM's environment, for the hook's cost under each version.
+# The proxy with `learned` and with `encoder` side by side (BENCH_ENCODER_MODEL: another artifact).
 bench: install compat-env
 	$(BIN)/python -m scripts.bench
+
+# Each model classifier alone, by prompt length, over the real-chat mix, load time, size and RSS
+# (a few minutes; kept out of `make bench` so that each stays under 10 minutes).
+bench-classifier: install
+	$(BIN)/python -m scripts.bench.classifier --classifier learned --out bench/classifier-learned.json
+	$(BIN)/python -m scripts.bench.classifier --classifier encoder --out bench/classifier-encoder.json
 
 # Bounded load (5 min at concurrency 16) through the proxy against real MAX echo backends while one
 # backend is SIGKILLed and restarted twice and another answers 500; report in .run/soak/report.json.

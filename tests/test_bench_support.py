@@ -9,8 +9,9 @@ from typing import Any
 import yaml
 
 from scripts.bench import stub_backend
-from scripts.bench.configs import default_config, tuned_config, write_configs
-from scripts.bench.load import percentile
+from scripts.bench.checks import fallback_counts
+from scripts.bench.configs import bundle_config, default_config, tuned_config, write_configs
+from scripts.bench.load import decider, percentile, request_body
 from scripts.stack import ROOT
 
 SHIPPED = ROOT / "litellm_config.yaml"
@@ -46,11 +47,57 @@ def test_default_config_keeps_only_the_deployments_and_the_key() -> None:
     assert set(default["general_settings"]) == {"master_key"}
 
 
-def test_write_configs_ships_the_bundle_file_itself(tmp_path: Path) -> None:
+def test_write_configs_ships_the_bundle_file_itself_where_it_names_the_classifier(tmp_path: Path) -> None:
     paths = write_configs(SHIPPED, tmp_path)
-    assert paths["bundle"] == SHIPPED
+    shipped_classifier = shipped()["agent_router"]["classifier"]
+    for name, classifier in (("bundle_learned", "learned"), ("bundle_encoder", "encoder")):
+        written = yaml.safe_load(paths[name].read_text())
+        assert written["agent_router"]["classifier"] == classifier
+        assert (paths[name] == SHIPPED) == (classifier == shipped_classifier)
     for name in ("litellm_default", "litellm_tuned"):
         assert yaml.safe_load(paths[name].read_text())["model_list"]
+
+
+def test_bundle_configs_differ_from_the_shipped_file_only_in_the_classifier() -> None:
+    original = shipped()
+    original["agent_router"] = {**original["agent_router"], "classifier": "hybrid", "hybrid_keyword_weight": 0.3,
+                                "encoder": {"threads": 2}}
+    learned = bundle_config(original, "learned")
+    encoder = bundle_config(original, "encoder", "/tmp/model")
+    assert {k: v for k, v in learned.items() if k != "agent_router"} == {
+        k: v for k, v in original.items() if k != "agent_router"}
+    # Keys the config refuses for another classifier are dropped; the rest stay as shipped.
+    assert "hybrid_keyword_weight" not in learned["agent_router"] and "encoder" not in learned["agent_router"]
+    assert encoder["agent_router"]["encoder"] == {"threads": 2, "model": "/tmp/model"}
+    kept = {k: v for k, v in original["agent_router"].items()
+            if k not in ("classifier", "hybrid_keyword_weight", "encoder")}
+    assert {k: v for k, v in encoder["agent_router"].items() if k in kept} == kept
+
+
+def test_fallback_counts_reads_the_counter_by_reason_and_nothing_else() -> None:
+    exposition = (
+        "# HELP agent_router_classifier_fallbacks_total Requests ...\n"
+        'agent_router_classifier_fallbacks_total{reason="deadline"} 3.0\n'
+        'agent_router_classifier_fallbacks_total{reason="queue_full"} 12.0\n'
+        'agent_router_classifier_fallbacks_created{reason="deadline"} 1.7e+09\n'
+        'agent_router_requests_total{model="llama",intent="general",status="success"} 9.0\n'
+    )
+    assert fallback_counts(exposition) == {"deadline": 3.0, "queue_full": 12.0}
+    assert fallback_counts("") == {}
+
+
+def test_decider_is_the_headers_classifier_field() -> None:
+    assert decider(json.dumps({"classifier": "learned", "model_id": "llama"})) == "learned"
+    assert decider(None) is None
+    assert decider("not json") is None
+    assert decider("[1, 2]") is None
+
+
+def test_request_bodies_cycle_the_mix_and_never_repeat() -> None:
+    bodies = [json.loads(request_body(index, "agent-router", ("a", "b"))) for index in range(6)]
+    contents = [b["messages"][0]["content"] for b in bodies]
+    assert [c.rstrip() for c in contents] == ["a", "b"] * 3
+    assert len(set(contents)) == 6
 
 
 def _split(raw: bytes) -> tuple[str, bytes]:

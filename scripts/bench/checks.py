@@ -9,6 +9,7 @@ fallback (the stub fails one backend on request) and health.
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -20,6 +21,24 @@ from scripts.stack import BACKENDS, Managed
 
 CODE_PROMPT = PROMPTS[0]
 QWEN_SERVED = BACKENDS[1][1]
+FALLBACKS = "agent_router_classifier_fallbacks_total"
+_FALLBACK_SAMPLE = re.compile(rf'^{FALLBACKS}{{[^}}]*reason="([a-z_]+)"[^}}]*}} ([0-9.e+]+)$', re.MULTILINE)
+
+
+def fallback_counts(exposition: str) -> dict[str, float]:
+    """The fallback counter by reason from a Prometheus text exposition ({} when it has none)."""
+    return {reason: float(value) for reason, value in _FALLBACK_SAMPLE.findall(exposition)}
+
+
+async def read_fallbacks(exporter_url: str) -> dict[str, float] | None:
+    """The bundle's fallback counter by reason, read from its exporter's /metrics; None when the
+    exporter does not answer (the header's `classifier` field still counts the fallbacks)."""
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            resp = await client.get(exporter_url + "/metrics")
+    except httpx.TransportError:
+        return None
+    return fallback_counts(resp.text) if resp.status_code == 200 else None
 
 
 def cold_start(url: str, key: str, proc: Managed, t0: float, routed: bool, timeout: float = 180.0) -> float:

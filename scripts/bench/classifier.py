@@ -1,32 +1,44 @@
-"""Per-request cost of a classifier on one thread, by prompt length, plus the learned model's load time.
+"""Per-request cost of a classifier on one thread, by prompt length and over the real-chat length mix,
+plus the model's load time, artifact size and the memory loading it adds.
 
-    python -m scripts.bench.classifier [--classifier learned|keyword|hybrid] [--n 300]
+    python -m scripts.bench.classifier [--classifier learned|keyword|hybrid|encoder] [--n 300]
+                                       [--encoder-model DIR] [--out FILE]
 
 Prompts of 50 to 30,000 characters are cut from held-out training prompts joined end to end, plus a
-worst-case conversation (long latest turn, three long earlier turns, a long system prompt). Wall time
-includes waiting for the CPU on a busy host; thread CPU time is the cost itself. Both are printed.
+worst-case conversation (a 200-character latest turn, three long earlier turns, a long system
+prompt: 200 messages' worth of text) and the load phase's 100 real-chat prompts
+(scripts/bench/chat_mix.py). Wall time includes waiting for the CPU on a busy host; thread CPU
+time (`time.thread_time`) is the cost itself. Both are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from plugins.classify.build import load_encoder, load_learned
 from plugins.classify.decision import Classifier
 from plugins.classify.evaluation import percentile
-from plugins.classify.learned import PACKAGED_MODEL, LearnedClassifier
+from plugins.classify.learned import PACKAGED_MODEL
 from plugins.cli import load
+from plugins.config import RouterConfig, load_config
 from plugins.prompt import Prompt
+from scripts.bench.chat_mix import chat_mix
 from scripts.stack import ROOT
 from scripts.train.data import read_all
 
 LENGTHS = (50, 200, 1_000, 5_000, 30_000)
+KINDS = ("keyword", "learned", "hybrid", "encoder")
+# Passes over the 100-prompt mix: 300 calls, so the mean is not one slow call's.
+MIX_PASSES = 3
+ENCODER_MODEL_ENV = "BENCH_ENCODER_MODEL"
 
 
 def corpus() -> str:
@@ -62,12 +74,86 @@ def figures(wall: list[float], cpu: list[float]) -> dict[str, float]:
     }
 
 
-def bench_classifier(config_path: Path, kind: str | None = None, n: int = 300) -> dict[str, Any]:
+def mix_figures(classifier: Classifier, passes: int = MIX_PASSES) -> dict[str, float]:
+    """Mean (and p50/p99) wall and thread CPU per call over the real-chat length mix."""
+    wall, cpu = measure(classifier, [Prompt(latest=p) for p in chat_mix()] * passes)
+    return {"mean_ms": round(statistics.mean(wall), 4), "cpu_mean_ms": round(statistics.mean(cpu), 4),
+            **figures(wall, cpu), "calls": len(wall)}
+
+
+def encoder_dir(environ: Mapping[str, str]) -> Path:
+    """The encoder artifact to measure: BENCH_ENCODER_MODEL, else the packaged one."""
+    from plugins.classify.onnx_encoder import PACKAGED_ENCODER
+
+    chosen = environ.get(ENCODER_MODEL_ENV)
+    return Path(chosen) if chosen else PACKAGED_ENCODER
+
+
+def rss_mb() -> float:
+    """This process's resident set size now (VmRSS), in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def model_costs(loader: Callable[[RouterConfig, Path], Classifier], directory: Path, config: RouterConfig
+                ) -> tuple[Classifier, dict[str, Any]]:
+    """Load the model once measuring the memory it adds (its runtime's import included: a worker
+    pays that too), then four more times for the load time; the artifact's size on disk."""
+    before = rss_mb()
+    started = time.perf_counter()
+    classifier = loader(config, directory)
+    first = time.perf_counter() - started
+    grown = rss_mb() - before
+    loads = []
+    for _ in range(4):
+        started = time.perf_counter()
+        loader(config, directory)
+        loads.append(time.perf_counter() - started)
+    files = {p.name: p.stat().st_size for p in directory.iterdir() if p.is_file()}
+    return classifier, {
+        "model": str(directory),
+        "load_ms": {"first": round(first * 1000), "median": round(statistics.median(loads) * 1000),
+                    "max": round(max(loads) * 1000)},
+        "artifact_mb": round(sum(files.values()) / 1e6, 1),
+        "files_mb": {name: round(size / 1e6, 2) for name, size in sorted(files.items())},
+        "rss_growth_mb": round(grown, 1),
+    }
+
+
+def build(config_path: Path, kind: str | None, environ: Mapping[str, str]) -> tuple[Classifier, dict[str, Any]]:
+    """The classifier to measure, loaded as the proxy loads it (plugins.classify.build), and its
+    model's costs (load, size, memory; only the load time for keyword and hybrid)."""
+    config = load_config(config_path)
+    chosen = kind or config.classifier
+    if chosen == "encoder":
+        return model_costs(load_encoder, encoder_dir(environ), config)
+    if chosen == "learned":
+        learned = Path(config.learned_model) if config.learned_model else PACKAGED_MODEL
+        return model_costs(load_learned, learned, config)
+    _, classifier, seconds = load(str(config_path), kind)
+    return classifier, {"load_ms": {"first": round(seconds * 1000)}}
+
+
+def long_conversations(text: str, n: int) -> list[Prompt]:
+    """`n` conversations of 200 messages: a 2,000-character system prompt, 198 earlier turns of 50,
+    200 and 1,000 characters in turn (about 82,000 characters), and a 200-character latest turn."""
+    pieces = prompts(text, 1_000, 8 * n)
+    found = []
+    for i in range(n):
+        turns = tuple(pieces[(i * 7 + t) % len(pieces)][: (50, 200, 1_000)[t % 3]] for t in range(198))
+        found.append(Prompt(latest=pieces[i][:200], context=turns, system=(pieces[i + 1] + pieces[i + 2])[:2_000]))
+    return found
+
+
+def bench_classifier(config_path: Path, kind: str | None = None, n: int = 300,
+                     environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The configured (or `kind`) classifier: per-call figures by prompt length, the worst-case
-    conversation, and the learned model's load time and size. `make bench` records this dict."""
-    _, classifier, _ = load(str(config_path), kind)
+    conversation, the real-chat mix, and its model's costs. `make bench-classifier` records this."""
+    classifier, costs = build(config_path, kind, environ)
     text = corpus()
-    results: dict[str, Any] = {"kind": classifier.kind, "n": n, "lengths": {}}
+    results: dict[str, Any] = {"kind": classifier.kind, "n": n, "lengths": {}, **costs}
     for length in LENGTHS:
         items = [Prompt(latest=p) for p in prompts(text, length, n)]
         results["lengths"][str(length)] = {"chars": length, **figures(*measure(classifier, items))}
@@ -77,35 +163,63 @@ def bench_classifier(config_path: Path, kind: str | None = None, n: int = 300) -
         for i in range(0, len(long) - 4, 5)
     ]
     results["conversation"] = figures(*measure(classifier, conversations))
-    loads = []
-    for _ in range(5):
-        started = time.perf_counter()
-        LearnedClassifier.load(PACKAGED_MODEL, "general", 0.3)
-        loads.append(time.perf_counter() - started)
-    results["load_ms"] = {"median": round(statistics.median(loads) * 1000), "max": round(max(loads) * 1000)}
-    results["artifact_mb"] = round(sum(p.stat().st_size for p in PACKAGED_MODEL.iterdir()) / 1e6, 1)
+    results["conversation_200"] = figures(*measure(classifier, long_conversations(text, n)))
+    results["mix"] = mix_figures(classifier)
     return results
 
 
+def bench_mix(config_path: Path, kinds: Sequence[str], environ: Mapping[str, str] = os.environ
+              ) -> dict[str, Any]:
+    """`make bench`'s short part: each classifier's mean cost over the real-chat mix and its model's
+    costs (the gate on the encoder's added CPU in the proxy is read against this mean)."""
+    found: dict[str, Any] = {}
+    for kind in kinds:
+        classifier, costs = build(config_path, kind, environ)
+        found[kind] = {**costs, "mix": mix_figures(classifier)}
+    return found
+
+
 def report(results: Mapping[str, Any]) -> list[str]:
-    """One line per length, the conversation, and the load time."""
+    """One line per length, the conversation, the mix, and the model's costs."""
     def line(name: str, f: Mapping[str, float]) -> str:
         return (f"classifier ({results['kind']}) {name:<26} wall p50 {f['p50_ms']:6.3f}  p99 {f['p99_ms']:6.3f}"
                 f"   cpu p50 {f['cpu_p50_ms']:6.3f}  p99 {f['cpu_p99_ms']:6.3f}  ms")
     lines = [line(f"{length:>6} chars", f) for length, f in results["lengths"].items()]
     lines.append(line("conversation (worst case)", results["conversation"]))
-    lines.append(f"learned model load: median {results['load_ms']['median']} ms, max {results['load_ms']['max']} ms; "
-                 f"artifact {results['artifact_mb']} MB")
+    if "conversation_200" in results:
+        lines.append(line("200-message conversation", results["conversation_200"]))
+    if "mix" in results:
+        lines.append(line("real-chat mix", results["mix"]))
+        lines.append(mix_line(str(results["kind"]), results))
     return lines
+
+
+def mix_line(kind: str, row: Mapping[str, Any]) -> str:
+    """The mix's means and the model's costs, on one line."""
+    mix, load_ms = row["mix"], row["load_ms"]
+    costs = f"load first {load_ms['first']} ms"
+    if "median" in load_ms:
+        costs += (f", median {load_ms['median']} ms, max {load_ms['max']} ms; artifact {row['artifact_mb']} MB; "
+                  f"RSS +{row['rss_growth_mb']} MB")
+    return (f"classifier ({kind}) real-chat mix mean: wall {mix['mean_ms']:.3f} ms, cpu {mix['cpu_mean_ms']:.3f} ms "
+            f"({mix['calls']} calls); {costs}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--classifier", default="learned", choices=("keyword", "learned", "hybrid"))
+    parser.add_argument("--classifier", default="learned", choices=KINDS)
     parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--encoder-model", help=f"encoder artifact directory (default: ${ENCODER_MODEL_ENV} "
+                        "or the packaged one)")
+    parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args(argv)
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("\n".join(report(bench_classifier(ROOT / "litellm_config.yaml", args.classifier, args.n))))
+    environ = {**os.environ, **({ENCODER_MODEL_ENV: args.encoder_model} if args.encoder_model else {})}
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    results = bench_classifier(ROOT / "litellm_config.yaml", args.classifier, args.n, environ)
+    print("\n".join(report(results)))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 

@@ -5,10 +5,27 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from scripts.bench.classifier import mix_line
 from scripts.bench.classifier import report as classifier_report
+from scripts.bench.gates import gate_lines
 from scripts.bench.load import PhaseResult, percentile
 
-ROWS = ("direct", "litellm_default", "litellm_tuned", "bundle")
+ROWS = ("direct", "litellm_default", "litellm_tuned", "bundle_learned", "bundle_encoder")
+PAIRS = (
+    ("bundle_learned", "litellm_tuned"),
+    ("bundle_encoder", "litellm_tuned"),
+    ("bundle_encoder", "bundle_learned"),
+    ("bundle_learned", "litellm_default"),
+    ("litellm_tuned", "litellm_default"),
+)
+
+
+def _merged(counts: list[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for key, n in count.items():
+            total[key] = total.get(key, 0) + n
+    return dict(sorted(total.items()))
 
 
 def _summary(runs: list[tuple[PhaseResult, float]]) -> dict[str, Any]:
@@ -16,6 +33,7 @@ def _summary(runs: list[tuple[PhaseResult, float]]) -> dict[str, Any]:
     requests = sum(result.requests for result, _ in runs)
     wall = sum(result.wall_s for result, _ in runs)
     cpu = sum(cpu for _, cpu in runs)
+    probes = [ms for result, _ in runs for ms in result.probe_ms]
     return {
         "requests": requests,
         "rps": round(requests / wall, 1) if wall else 0.0,
@@ -25,6 +43,12 @@ def _summary(runs: list[tuple[PhaseResult, float]]) -> dict[str, Any]:
         "cpu_ms_per_request": round(1000.0 * cpu / requests, 2) if requests else 0.0,
         "errors": sum(result.errors for result, _ in runs),
         "with_routing_header": sum(result.with_header for result, _ in runs),
+        "deciders": _merged([result.deciders for result, _ in runs]),
+        "liveliness": {
+            "probes": len(probes),
+            "p50_ms": round(percentile(probes, 50), 2),
+            "p99_ms": round(percentile(probes, 99), 2),
+        },
     }
 
 
@@ -72,11 +96,7 @@ def _pair(results: dict[str, Any], a: str, b: str) -> dict[str, Any]:
 
 def ratios(results: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for a, b in (
-        ("bundle", "litellm_tuned"),
-        ("bundle", "litellm_default"),
-        ("litellm_tuned", "litellm_default"),
-    ):
+    for a, b in PAIRS:
         if a in results and b in results:
             found[f"{a}/{b}"] = _pair(results, a, b)
     return found
@@ -85,7 +105,7 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
 def table(results: dict[str, Any]) -> str:
     head = (
         f"{'configuration':<16}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'CPU ms/req':>11}{'RSS MB':>8}{'errors':>7}{'c=1 p50':>9}"
+        f"{'CPU ms/req':>11}{'RSS MB':>8}{'errors':>7}{'c=1 p50':>9}{'live p99':>9}"
     )
     lines = [head, "-" * len(head)]
     for name in ROWS:
@@ -95,7 +115,7 @@ def table(results: dict[str, Any]) -> str:
         lines.append(
             f"{name:<16}{row['rps']:>8.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}"
             f"{row['cpu_ms_per_request']:>11.2f}{row.get('peak_rss_mb', 0):>8.0f}{row['errors']:>7}"
-            f"{row['serial']['p50_ms']:>9.2f}"
+            f"{row['serial']['p50_ms']:>9.2f}{row.get('liveliness', {}).get('p99_ms', 0.0):>9.2f}"
         )
     for pair, values in results.get("ratios", {}).items():
         lines.append(
@@ -106,6 +126,10 @@ def table(results: dict[str, Any]) -> str:
         )
     if "classifier" in results:
         lines.extend(classifier_report(results["classifier"]))
+    for kind, row in results.get("classifier_mix", {}).items():
+        lines.append(mix_line(kind, row))
+    if "encoder_gates" in results:
+        lines.extend(gate_lines(results["encoder_gates"]))
     if "bundle_hook" in results:
         hook = results["bundle_hook"]
         lines.append(
@@ -124,8 +148,8 @@ def table(results: dict[str, Any]) -> str:
                      f"x{by_litellm['newest_over_locked']}")
     if "cold_start_s" in results:
         lines.append(f"cold start to first routed response: {results['cold_start_s']}")
-    if "features" in results.get("bundle", {}):
-        lines.append(f"bundle features: {results['bundle']['features']}")
+    if "features" in results.get("bundle_learned", {}):
+        lines.append(f"bundle features: {results['bundle_learned']['features']}")
     return "\n".join(lines)
 
 

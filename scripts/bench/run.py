@@ -1,19 +1,23 @@
 """`make bench`: what the bundle costs, measured on loopback against an instant stub backend.
 
-One run: the classifier alone; the bundle's hook and callbacks alone (in process), also under each
+One run: each classifier's mean cost over the real-chat length mix (the full per-length table is
+`make bench-classifier`); the bundle's hook and callbacks alone (in process), also under each
 newer tested LiteLLM beside the locked one (scripts/bench/versions.py); cold start
 to the first routed response for each proxy configuration (started one after the other); then
-the same chat workload against the stub directly and against `litellm_default`, `litellm_tuned`
-and `bundle` (see scripts/bench/configs.py), in rounds whose order rotates, so a burst of load
-from other processes on this shared machine hits every configuration alike; finally a feature
-check of the bundle (header, metrics, fallback, health). Writes bench/results.json and prints a
+the real-chat mix (scripts/bench/chat_mix.py) against the stub directly and against
+`litellm_default`, `litellm_tuned`, `bundle_learned` and `bundle_encoder` (see
+scripts/bench/configs.py), in rounds whose order rotates, so a burst of load from other processes
+on this shared machine hits every configuration alike, with a liveliness probe beside the load
+(the event loop's lag); finally a feature check of the bundle (header, metrics, fallback, health)
+and issue 18's encoder gates (scripts/bench/gates.py). Writes bench/results.json and prints a
 table. Bounded: fixed request counts, and a deadline after which whole rounds are skipped (and
 reported as skipped).
 
 Environment: BENCH_REQUESTS (2000), BENCH_CONCURRENCY (32), BENCH_SERIAL_REQUESTS (300),
 BENCH_ROUNDS (8), BENCH_DEADLINE_S (540), BENCH_OUT (bench/results.json), BENCH_LITELLM_VERSIONS
 ("1.110.2": space-separated; each needs `make compat-env LITELLM=<version>`, which `make bench` runs
-for the default).
+for the default), BENCH_ENCODER_MODEL (the encoder artifact; default the packaged
+intent-encoder-v1; without one, `bundle_encoder` is skipped and the log says so).
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scripts.bench.checks import check_features, cold_start
-from scripts.bench.classifier import bench_classifier
-from scripts.bench.configs import write_configs
+from scripts.bench.chat_mix import length_profile
+from scripts.bench.checks import check_features, cold_start, read_fallbacks
+from scripts.bench.classifier import ENCODER_MODEL_ENV, bench_mix, encoder_dir
+from scripts.bench.configs import BUNDLES, write_configs
+from scripts.bench.gates import encoder_gates
 from scripts.bench.hook import bench_hook
 from scripts.bench.load import PhaseResult, run_phase
 from scripts.bench.proc import cpu_seconds, machine, peak_rss_mb
@@ -49,8 +55,11 @@ from scripts.stack import (
 )
 
 SHIPPED = ROOT / "litellm_config.yaml"
-PROXIES = ("litellm_default", "litellm_tuned", "bundle")
-COLD_START_ORDER = ("litellm_default", "bundle", "litellm_tuned", "bundle", "litellm_default")
+PROXIES = ("litellm_default", "litellm_tuned", "bundle_learned", "bundle_encoder")
+# The stock proxy and the learned bundle twice, mirrored (single start-ups vary by seconds here);
+# the encoder bundle once, to start it.
+COLD_START_ORDER = ("litellm_default", "bundle_learned", "litellm_tuned", "bundle_encoder", "bundle_learned",
+                    "litellm_default")
 VIRTUAL_MODEL = "agent-router"
 WARMUP_REQUESTS = 40
 
@@ -70,16 +79,42 @@ def start_stub(log_dir: Path) -> tuple[Managed, str]:
 class Target:
     """One system under load: a URL, an optional key and process (for /proc accounting)."""
 
-    def __init__(self, name: str, url: str, key: str | None, model: str, process: Managed | None) -> None:
+    def __init__(self, name: str, url: str, key: str | None, model: str, process: Managed | None,
+                 exporter: str | None = None) -> None:
         self.name, self.url, self.key, self.model, self.process = name, url, key, model, process
+        self.exporter = exporter  # the bundle's metrics exporter, for its fallback counter
         self.phases: dict[str, list[tuple[PhaseResult, float]]] = {"c32": [], "c1": []}
+        # Requests sent so far, warm-up included: each request's prompt is made distinct by its
+        # number, so none repeats a view the encoder's continuity cache has seen.
+        self.sent = 0
+        # The fallback counter's increase during the c=32 phases, by reason.
+        self.fallbacks: dict[str, float] = {}
+        self.unread_phases = 0
+
+    async def warm_up(self, deadline: float) -> None:
+        # The liveliness route too: its first calls are slower (LiteLLM imports on first use).
+        await run_phase(self.url, self.key, self.model, WARMUP_REQUESTS, 4, deadline, first=self.sent,
+                        probed=self.process is not None)
+        self.sent += WARMUP_REQUESTS
 
     async def run(self, phase: str, requests: int, concurrency: int, deadline: float) -> None:
         pid = self.process.proc.pid if self.process else None
+        counted = self.exporter is not None and phase == "c32"
+        fallbacks = await read_fallbacks(self.exporter) if counted and self.exporter else None
         before = cpu_seconds(pid) if pid else 0.0
-        result = await run_phase(self.url, self.key, self.model, requests, concurrency, deadline)
+        result = await run_phase(self.url, self.key, self.model, requests, concurrency, deadline,
+                                 # The lag is read under load; at c=1 a probe would be a second client.
+                                 first=self.sent, probed=pid is not None and concurrency > 1)
         cpu = (cpu_seconds(pid) - before) if pid else 0.0
+        self.sent += requests
         self.phases[phase].append((result, cpu))
+        if counted and self.exporter:
+            after = await read_fallbacks(self.exporter)
+            if fallbacks is None or after is None:
+                self.unread_phases += 1  # the exporter did not answer: this phase's increase is unknown
+                return
+            for reason, total in after.items():
+                self.fallbacks[reason] = self.fallbacks.get(reason, 0.0) + total - fallbacks.get(reason, 0.0)
 
 
 def _rotation(names: list[str], round_index: int) -> list[str]:
@@ -94,7 +129,7 @@ async def run_rounds(targets: dict[str, Target], deadline: float, log: list[str]
     rounds = max(1, _int_env("BENCH_ROUNDS", 8))
     names = [n for n in PROXIES if n in targets]
     for target in targets.values():  # first requests import lazily-loaded modules: not measured
-        await run_phase(target.url, target.key, target.model, WARMUP_REQUESTS, 4, deadline)
+        await target.warm_up(deadline)
     await targets["direct"].run("c32", total, concurrency, deadline)
     await targets["direct"].run("c1", serial, 1, deadline)
     slowest = 0.0
@@ -121,15 +156,20 @@ def main() -> int:
     out = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results.json"))
     results: dict[str, Any] = {"machine": machine()}
     print(f"machine: {results['machine']}", flush=True)
-    print("classifier alone ...", flush=True)
-    results["classifier"] = bench_classifier(SHIPPED)
+    encoder = encoder_dir(os.environ)
+    with_encoder = (encoder / "manifest.json").is_file()
+    proxies = PROXIES if with_encoder else tuple(n for n in PROXIES if n != "bundle_encoder")
+    results["chat_mix"] = length_profile()
+    print(f"classifiers on the real-chat mix ({'learned, encoder ' + str(encoder) if with_encoder else 'learned'})"
+          " ...", flush=True)
+    results["classifier_mix"] = bench_mix(SHIPPED, ("learned", "encoder") if with_encoder else ("learned",))
     print("the bundle's hook and callbacks alone ...", flush=True)
     results["bundle_hook"] = bench_hook(SHIPPED)
     versions = os.environ.get("BENCH_LITELLM_VERSIONS", "1.110.2").split()
     print(f"the bundle's hook under LiteLLM {' and '.join(['1.108.7 (locked)', *versions])} ...", flush=True)
     results["bundle_hook_by_litellm"] = bench_versions(versions)
     managed: list[Managed] = []
-    log: list[str] = []
+    log: list[str] = [] if with_encoder else [f"bundle_encoder: skipped (no encoder artifact at {encoder})"]
     with tempfile.TemporaryDirectory(prefix="agent-router-bench-") as tmp:
         work = Path(tmp)
         try:
@@ -138,37 +178,38 @@ def main() -> int:
             api_bases = {var: stub_url + "/v1" for var, _, _ in BACKENDS}
             key = "sk-bench-" + secrets.token_hex(12)
             env = proxy_env(os.environ, key, api_bases)
-            configs = write_configs(SHIPPED, work / "configs")
-            # The bundle's own exporter on a free loopback port (the shipped 0.0.0.0:8001 may be
-            # taken by another proxy on this machine); the other configurations have none.
-            exporter_port = free_port()
-            proxy_envs = {name: env for name in PROXIES}
-            proxy_envs["bundle"] = {
-                **env,
-                "AGENT_ROUTER_METRICS_HOST": "127.0.0.1",
-                "AGENT_ROUTER_METRICS_PORT": str(exporter_port),
-            }
+            configs = write_configs(SHIPPED, work / "configs", os.environ.get(ENCODER_MODEL_ENV))
+            # Each bundle's own exporter on a free loopback port (the shipped 0.0.0.0:8001 may be
+            # taken by another proxy on this machine), picked just before each start: other
+            # sessions here pick free ports too. The other configurations have none.
+            exporters: dict[str, str] = {}
             targets = {"direct": Target("direct", stub_url, None, BACKENDS[0][1], None)}
             cold: dict[str, list[float]] = {}
             # One at a time (start-up is CPU-bound and would overlap); the stock proxy and the
             # bundle twice, in mirrored order, because single start-ups vary by seconds here.
-            for name in COLD_START_ORDER:
+            for name in (n for n in COLD_START_ORDER if n in proxies):
                 if name in targets:
                     stopping = targets.pop(name).process
                     assert stopping is not None
                     stopping.stop()
                     managed.remove(stopping)
+                proxy_env_of = env
+                if name in BUNDLES:
+                    exporter_port = free_port()
+                    exporters[name] = f"http://127.0.0.1:{exporter_port}"
+                    proxy_env_of = {**env, "AGENT_ROUTER_METRICS_HOST": "127.0.0.1",
+                                    "AGENT_ROUTER_METRICS_PORT": str(exporter_port)}
                 port = free_port()
                 t0 = time.monotonic()
-                proc = start_proxy(configs[name], port, proxy_envs[name], work / "logs", name=name)
+                proc = start_proxy(configs[name], port, proxy_env_of, work / "logs", name=name)
                 managed.append(proc)
                 url = f"http://127.0.0.1:{port}"
-                seconds = cold_start(url, key, proc, t0, routed=name == "bundle")
+                seconds = cold_start(url, key, proc, t0, routed=name in BUNDLES)
                 cold.setdefault(name, []).append(round(seconds, 2))
                 print(f"  {name}: first routed response after {seconds:.2f} s", flush=True)
-                targets[name] = Target(name, url, key, VIRTUAL_MODEL, proc)
+                targets[name] = Target(name, url, key, VIRTUAL_MODEL, proc, exporters.get(name))
             results["cold_start_s"] = {
-                "with_bundle": round(statistics.mean(cold["bundle"]), 2),
+                "with_bundle": round(statistics.mean(cold["bundle_learned"]), 2),
                 "without_bundle": round(statistics.mean(cold["litellm_default"]), 2),
                 "litellm_tuned": round(statistics.mean(cold["litellm_tuned"]), 2),
                 "samples": cold,
@@ -179,13 +220,17 @@ def main() -> int:
                 results[name] = phase_stats(target.phases)
                 if target.process is not None:
                     results[name]["peak_rss_mb"] = round(peak_rss_mb(target.process.proc.pid), 1)
-            results["bundle"]["features"] = asyncio.run(
-                check_features(targets["bundle"].url, key, stub_url, f"http://127.0.0.1:{exporter_port}")
+                if target.exporter is not None:
+                    results[name]["fallbacks_total"] = {k: round(v) for k, v in sorted(target.fallbacks.items())}
+                    results[name]["fallbacks_unread_phases"] = target.unread_phases
+            results["bundle_learned"]["features"] = asyncio.run(
+                check_features(targets["bundle_learned"].url, key, stub_url, exporters["bundle_learned"])
             )
         finally:
             for proc in reversed(managed):
                 proc.stop()
     results["ratios"] = ratios(results)
+    results["encoder_gates"] = encoder_gates(results)
     tuned_cpu = results["litellm_tuned"]["cpu_ms_per_request"]
     if tuned_cpu:  # the bundle's own CPU as a share of the proxy's, measured without subtraction
         results["bundle_hook"]["share_of_tuned_cpu"] = round(
