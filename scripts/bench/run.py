@@ -41,6 +41,7 @@ from scripts.stack import (
     BACKENDS,
     ROOT,
     Managed,
+    exporter_url,
     free_port,
     proxy_env,
     spawn,
@@ -59,11 +60,21 @@ def _int_env(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def start_stub(log_dir: Path) -> tuple[Managed, str]:
-    port = free_port()
+def start_stub(log_dir: Path, timeout: float = 20) -> tuple[Managed, str]:
+    """The stub on a port of the kernel's choice, read back from the file it writes once listening."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    stub = spawn("stub", [sys.executable, "-m", "scripts.bench.stub_backend", "--port", str(port)], env, log_dir)
-    wait_http(f"http://127.0.0.1:{port}/health", stub, timeout=20)
+    port_file = log_dir / "stub.port"
+    port_file.unlink(missing_ok=True)
+    stub = spawn("stub", [sys.executable, "-m", "scripts.bench.stub_backend", "--port", "0",
+                          "--port-file", str(port_file)], env, log_dir)
+    deadline = time.monotonic() + timeout
+    while not port_file.exists():
+        if not stub.alive or time.monotonic() > deadline:
+            stub.stop()
+            raise RuntimeError(f"the bench stub did not report its port:\n{stub.log_tail()}")
+        time.sleep(0.05)
+    port = int(port_file.read_text())
+    wait_http(f"http://127.0.0.1:{port}/health", stub, timeout=timeout)
     return stub, f"http://127.0.0.1:{port}"
 
 
@@ -139,14 +150,14 @@ def main() -> int:
             key = "sk-bench-" + secrets.token_hex(12)
             env = proxy_env(os.environ, key, api_bases)
             configs = write_configs(SHIPPED, work / "configs")
-            # The bundle's own exporter on a free loopback port (the shipped 0.0.0.0:8001 may be
-            # taken by another proxy on this machine); the other configurations have none.
-            exporter_port = free_port()
+            # The bundle's own exporter on a loopback port of the kernel's choice (the shipped
+            # 0.0.0.0:8001 may be taken by another proxy on this machine), read back from
+            # /router/health; the other configurations have none.
             proxy_envs = {name: env for name in PROXIES}
             proxy_envs["bundle"] = {
                 **env,
                 "AGENT_ROUTER_METRICS_HOST": "127.0.0.1",
-                "AGENT_ROUTER_METRICS_PORT": str(exporter_port),
+                "AGENT_ROUTER_METRICS_PORT": "auto",
             }
             targets = {"direct": Target("direct", stub_url, None, BACKENDS[0][1], None)}
             cold: dict[str, list[float]] = {}
@@ -180,7 +191,8 @@ def main() -> int:
                 if target.process is not None:
                     results[name]["peak_rss_mb"] = round(peak_rss_mb(target.process.proc.pid), 1)
             results["bundle"]["features"] = asyncio.run(
-                check_features(targets["bundle"].url, key, stub_url, f"http://127.0.0.1:{exporter_port}")
+                check_features(targets["bundle"].url, key, stub_url,
+                               exporter_url(targets["bundle"].url, key).removesuffix("/metrics"))
             )
         finally:
             for proc in reversed(managed):
