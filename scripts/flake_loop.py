@@ -49,10 +49,15 @@ def cases(junit: Path) -> list[Case]:
     return found
 
 
-def by_repetition(found: Sequence[Case], runs: int) -> list[list[Case]]:
-    """The session's cases in run order, cut into `runs` equal repetitions."""
-    per_run = len(found) // runs if runs else 0
-    return [list(found[i * per_run:(i + 1) * per_run]) for i in range(runs)]
+def by_repetition(found: Sequence[Case]) -> list[list[Case]]:
+    """The session's cases in run order, cut where the first test comes round again (so an
+    interrupted loop still reports the repetitions it finished, and the one it was in)."""
+    runs: list[list[Case]] = []
+    for case in found:
+        if not runs or case.name == found[0].name:
+            runs.append([])
+        runs[-1].append(case)
+    return runs
 
 
 def render(repetitions: Sequence[Sequence[Case]]) -> str:
@@ -81,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     with open(args.out / "pytest.log", "wb") as log:
         done = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False)
-    report = render(by_repetition(cases(junit), args.runs)) if junit.exists() else "no JUnit XML written"
+    report = render(by_repetition(cases(junit))) if junit.exists() else "no JUnit XML written"
     report += f"\npytest exit status {done.returncode}, {time.monotonic() - started:.0f} s in all"
     (args.out / "report.txt").write_text(report + "\n")
     print(report)

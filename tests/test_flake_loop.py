@@ -19,7 +19,7 @@ def test_each_repetition_reports_its_outcome_and_times(tmp_path: Path) -> None:
     junit.write_text(JUNIT)
     found = cases(junit)
     assert [c.outcome for c in found] == ["passed", "passed", "passed", "failed"]
-    runs = by_repetition(found, 2)
+    runs = by_repetition(found)
     assert [[c.seconds for c in run] for run in runs] == [[20.5, 61.0], [19.0, 58.2]]
     text = render(runs)
     assert "run  1: pass    81.5 s  soak passed 61.0 s" in text
