@@ -60,7 +60,6 @@ class MetricsExporter:
     ) -> None:
         self.host = host
         self.port = port
-        self._requested_port = port
         self._registry = registry
         self._multiproc_dir = multiproc_dir
         self._bind = bind
