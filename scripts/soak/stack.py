@@ -89,7 +89,9 @@ def start_stack(log_dir: Path) -> Stack:
         bases = {BACKENDS[GROUPS[g]][0]: b.fault.api_base for g, b in backends.items()}
         env = proxy_env(os.environ, key, bases)
         port = free_port()
-        env.update(AGENT_ROUTER_METRICS_PORT="auto", AGENT_ROUTER_METRICS_HOST="127.0.0.1")
+        # PYTHONFAULTHANDLER: a crash leaves the threads' Python stacks in the log (issue 22).
+        env.update(AGENT_ROUTER_METRICS_PORT="auto", AGENT_ROUTER_METRICS_HOST="127.0.0.1",
+                   PYTHONFAULTHANDLER="1")
         proxy = start_proxy(ROOT / "litellm_config.yaml", port, env, log_dir, name="litellm-soak")
         wait_http(f"http://127.0.0.1:{port}/health/liveliness", proxy, 180)
         base_url = f"http://127.0.0.1:{port}"

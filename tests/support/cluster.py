@@ -152,6 +152,9 @@ def launch_proxy(
         # Never the configured 8001: parallel proxies (and MAX Serve's default) would collide there.
         env["AGENT_ROUTER_METRICS_PORT"] = "auto"
         env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
+        # A crash (SIGSEGV) leaves every thread's Python stack in the proxy's log (issue 22: a proxy
+        # died mid-soak with a segfault in libpython and left no line at all).
+        env["PYTHONFAULTHANDLER"] = "1"
         env.update(extra_env or {})
         process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
         try:
