@@ -24,6 +24,7 @@ from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.health.monitor import HealthMonitor
 from plugins.health.state import HealthState
 from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_workers
+from plugins.metrics.exporter_status import OFF
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
 from router_hooks.body_guard import InstalledGuard
@@ -40,13 +41,18 @@ from router_hooks.routes import OperatorRoutes
 logger = logging.getLogger(__name__)
 
 CONFIG_ENV = "AGENT_ROUTER_CONFIG"
-# Override agent_router.metrics.host/port (tests pick a free port); port 0 turns the exporter off.
+# Override agent_router.metrics.host/port; port 0 turns the exporter off, `auto` binds a port the
+# kernel chooses (no race for a "free" port; the bound one is in the INFO line and /router/health).
 METRICS_HOST_ENV = "AGENT_ROUTER_METRICS_HOST"
 METRICS_PORT_ENV = "AGENT_ROUTER_METRICS_PORT"
+AUTO_PORT = "auto"
 # Set by LiteLLM's CLI for --num_workers > 1 when the `prometheus` callback is configured.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # How often the fallback-rate gauge is recomputed when no request updates it.
 REFRESH_SECONDS = 15.0
+# How often the exporter's watchdog looks at its socket (a local check, no request): a lost
+# exporter is bound again within this, well inside Prometheus' 15 s scrape interval.
+WATCH_SECONDS = 5.0
 
 
 @dataclass
@@ -59,6 +65,7 @@ class Bundle:
     multiproc_dir: str | None = None
     # The encoder's thread pool (None unless the encoder runs): no thread starts before its first call.
     executor: Executor | None = None
+    watchdog: Refresher | None = None
     routes: OperatorRoutes | None = field(default=None, init=False)
     metrics_mount: asyncio.Task[bool] | None = field(default=None, init=False)
     guard: InstalledGuard | None = field(default=None, init=False)
@@ -73,6 +80,8 @@ class Bundle:
             forget_dead_workers(self.multiproc_dir)
         if self.exporter is not None:
             self.exporter.start()
+        if self.watchdog is not None:
+            self.watchdog.start()
         self.refresher.start()
         if self.monitor is not None:
             try:
@@ -80,10 +89,15 @@ class Bundle:
             except RuntimeError:  # no running loop: imported by a tool, not by a serving proxy
                 logger.warning("agent-router: no event loop; the health monitor is not running")
         if app is not None:
-            self.routes = OperatorRoutes(self.hook, self.gate, self.monitor)
+            self.routes = OperatorRoutes(self.hook, self.gate, self.monitor, self.exporter_json)
             self.routes.mount(app)
             self.guard = install_body_guard(app)
             self._redact_metrics(app)
+
+    def exporter_json(self) -> dict[str, Any]:
+        """The `exporter` object of `/router/health`, answered by this worker."""
+        status = self.exporter.status() if self.exporter is not None else OFF
+        return status.as_json(answered_by=os.getpid())
 
     def _redact_metrics(self, app: FastAPI) -> None:
         """LiteLLM mounts its /metrics after the bundle starts: swap it in once it is there."""
@@ -107,6 +121,8 @@ class Bundle:
         if self.monitor is not None:
             await self.monitor.stop()
         self.refresher.stop()
+        if self.watchdog is not None:
+            self.watchdog.stop()
         if self.exporter is not None:
             self.exporter.stop()
         if self.executor is not None:
@@ -138,23 +154,33 @@ def build_bundle(
         monitor = HealthMonitor(state, config.health, gate.targets, on_round=gate.publish,
                                 on_recovered=gate.end_cooldowns)
     multiproc_dir = environ.get(MULTIPROC_ENV) or None
+    exporter = _exporter(config, environ, multiproc_dir, registry)
     return Bundle(
-        hook=hook, gate=gate, monitor=monitor,
-        exporter=_exporter(config, environ, multiproc_dir, registry),
+        hook=hook, gate=gate, monitor=monitor, exporter=exporter,
         refresher=Refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS),
         multiproc_dir=multiproc_dir, executor=executor,
+        watchdog=None if exporter is None else Refresher(exporter.check, WATCH_SECONDS,
+                                                         name="agent-router-exporter-watchdog"),
     )
 
 
 def _exporter(config: RouterConfig, environ: Mapping[str, str], multiproc_dir: str | None,
               registry: CollectorRegistry | None) -> MetricsExporter | None:
     raw_port = environ.get(METRICS_PORT_ENV) or str(config.metrics.port)
-    if not raw_port.isdigit() or int(raw_port) > 65535:
-        raise ConfigError(f"agent-router: {METRICS_PORT_ENV}={raw_port!r} is not a port number")
-    if not config.metrics.exporter or not int(raw_port):
+    if raw_port == AUTO_PORT:
+        port = 0  # MetricsExporter binds port 0: the kernel's choice
+    elif raw_port.isdigit() and int(raw_port) <= 65535:
+        port = int(raw_port)
+        if port == 0:
+            return None
+    else:
+        raise ConfigError(
+            f"agent-router: {METRICS_PORT_ENV}={raw_port!r} is not a port number or {AUTO_PORT!r}"
+        )
+    if not config.metrics.exporter:
         return None
     host = environ.get(METRICS_HOST_ENV) or config.metrics.host
-    return MetricsExporter(host, int(raw_port), registry=registry, multiproc_dir=multiproc_dir)
+    return MetricsExporter(host, port, registry=registry, multiproc_dir=multiproc_dir)
 
 
 def _aliases(router: RouterView | None) -> Mapping[str, Any]:

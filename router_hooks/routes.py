@@ -8,7 +8,7 @@ gives them the same key check as every other route. No endpoint calls a model.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -33,10 +33,14 @@ class OperatorRoutes:
     """`/router/health`, `/router/info` and `/router/classify` on an app, mounted and unmounted
     explicitly."""
 
-    def __init__(self, hook: AgentRouterHook, gate: HealthGate, monitor: HealthMonitor | None) -> None:
+    def __init__(self, hook: AgentRouterHook, gate: HealthGate, monitor: HealthMonitor | None,
+                 exporter: Callable[[], dict[str, Any]] | None = None) -> None:
         self._hook = hook
         self._gate = gate
         self._monitor = monitor
+        # The metrics exporter's status (Bundle.exporter_json); reported, never part of the status
+        # code: a lost exporter is the AgentRouterMetricsDown alert's business, not the models'.
+        self._exporter = exporter
         self._app: FastAPI | None = None
         self._mounted: list[BaseRoute] = []
 
@@ -66,7 +70,10 @@ class OperatorRoutes:
     async def health(self) -> JSONResponse:
         models = await health_json(self._gate)
         ok = any(m["status"] == "healthy" for m in models.values())
-        return JSONResponse({"models": models}, status_code=200 if ok else 503)
+        body: dict[str, Any] = {"models": models}
+        if self._exporter is not None:
+            body["exporter"] = self._exporter()
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     async def info(self) -> dict[str, Any]:
         return await info_json(self._hook, self._gate, self._monitor)

@@ -8,6 +8,7 @@ it by its own handle also stops the children it forked (MAX Serve's model worker
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -117,6 +118,21 @@ def wait_http(url: str, managed: Managed, timeout: float) -> float:
         if time.monotonic() - start > timeout:
             raise TimeoutError(f"{managed.name} not ready at {url} after {timeout:.0f}s:\n{managed.log_tail()}")
         time.sleep(0.25)
+
+
+def exporter_url(base_url: str, key: str) -> str:
+    """The serving exporter's /metrics, as the proxy's /router/health reports it (this run's key:
+    only this run's proxy answers it)."""
+    request = urllib.request.Request(base_url + "/router/health", headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            body = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:  # 503: no model healthy yet; the body is the same
+        body = json.loads(exc.read())
+    exporter = body["exporter"]
+    if exporter["state"] != "serving":
+        raise RuntimeError(f"the proxy's metrics exporter does not serve: {exporter}")
+    return f"http://127.0.0.1:{exporter['port']}/metrics"
 
 
 def ensure_echo_model(model_dir: Path) -> Path:

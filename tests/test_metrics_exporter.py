@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 import httpx
 import pytest
@@ -17,8 +19,10 @@ from plugins.metrics.exporter import (
     LOCK_NAME,
     MetricsExporter,
     Refresher,
+    bind_http,
     forget_dead_workers,
 )
+from plugins.metrics.exporter_status import ExporterStatus
 from plugins.metrics.series import RouterMetrics
 from scripts.stack import free_port
 
@@ -60,14 +64,106 @@ def test_one_exporter_per_multiprocess_directory(
     assert second.start()
 
 
-def test_a_taken_port_is_not_fatal(exporters: list[MetricsExporter]) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        exporter = MetricsExporter("127.0.0.1", sock.getsockname()[1], registry=CollectorRegistry())
-        exporters.append(exporter)
-        assert not exporter.start()
-        assert not exporter.serving
+class RecordingBind:
+    """The real bind, keeping each server it made so a test can break one from outside."""
+
+    def __init__(self) -> None:
+        self.servers: list[WSGIServer] = []
+
+    def __call__(self, host: str, port: int, registry: CollectorRegistry) -> tuple[WSGIServer, threading.Thread]:
+        server, thread = bind_http(host, port, registry)
+        self.servers.append(server)
+        return server, thread
+
+
+def _listener(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", port))
+    sock.listen()
+    return sock
+
+
+def test_port_zero_binds_the_kernels_choice_and_says_which(
+    exporters: list[MetricsExporter], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="plugins.metrics.exporter")
+    exporter = MetricsExporter("127.0.0.1", 0, registry=CollectorRegistry())
+    exporters.append(exporter)
+    assert exporter.status().state == "off"  # built, not started
+    assert exporter.start()
+    assert exporter.port != 0
+    assert exporter.status() == ExporterStatus("serving", "127.0.0.1", exporter.port, os.getpid())
+    assert f"on http://127.0.0.1:{exporter.port}/metrics" in caplog.text
+    assert httpx.get(f"http://127.0.0.1:{exporter.port}/metrics").status_code == 200
+
+
+def test_a_lost_exporter_is_a_warning_and_is_bound_again_on_its_port(
+    exporters: list[MetricsExporter], caplog: pytest.LogCaptureFixture
+) -> None:
+    bind = RecordingBind()
+    exporter = MetricsExporter("127.0.0.1", 0, registry=CollectorRegistry(), bind=bind)
+    exporters.append(exporter)
+    assert exporter.start()
+    port = exporter.port
+    assert exporter.check().state == "serving"  # a healthy one is left alone
+    assert len(bind.servers) == 1 and "was lost" not in caplog.text
+    bind.servers[0].socket.close()  # what a stray close of its descriptor does
+    with _listener(port):  # ...and the port is taken meanwhile: it stays lost
+        assert exporter.check() == ExporterStatus("lost", "127.0.0.1", port, os.getpid())
+    lost = [r for r in caplog.records if "was lost" in r.getMessage()]
+    assert [r.levelno for r in lost] == [logging.WARNING]
+    assert "its socket was closed" in lost[0].getMessage()
+    caplog.set_level(logging.INFO, logger="plugins.metrics.exporter")
+    assert exporter.check() == ExporterStatus("serving", "127.0.0.1", port, os.getpid())
+    assert f"bound again on http://127.0.0.1:{port}/metrics" in caplog.text
+    assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 200
+    assert len([r for r in caplog.records if "was lost" in r.getMessage()]) == 1  # said once
+
+
+def test_an_ended_server_thread_counts_as_lost(
+    exporters: list[MetricsExporter], caplog: pytest.LogCaptureFixture
+) -> None:
+    def bind_without_serving(host: str, port: int, registry: CollectorRegistry) -> tuple[WSGIServer, threading.Thread]:
+        server, thread = bind_http(host, port, registry)
+        server.shutdown()  # serve_forever returns: the thread ends, the socket stays open
+        thread.join(timeout=5)
+        return server, thread
+
+    exporter = MetricsExporter("127.0.0.1", 0, registry=CollectorRegistry(), bind=bind_without_serving)
+    exporters.append(exporter)
+    assert exporter.start()
+    # Lost, then bound again (by the same broken bind: lost again at the next check).
+    assert exporter.check().state == "serving"
+    assert "was lost (its server thread ended)" in caplog.text
+
+
+def test_a_taken_port_is_bind_failed_until_it_frees(
+    exporters: list[MetricsExporter], caplog: pytest.LogCaptureFixture
+) -> None:
+    sock = _listener(0)
+    port = sock.getsockname()[1]
+    exporter = MetricsExporter("127.0.0.1", port, registry=CollectorRegistry())
+    exporters.append(exporter)
+    assert not exporter.start() and not exporter.serving
+    assert exporter.status() == ExporterStatus("bind_failed", "127.0.0.1", port, os.getpid())
+    assert exporter.check().state == "bind_failed"
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1  # retries are quiet
+    sock.close()
+    assert exporter.check().state == "serving"
+
+
+def test_every_worker_reports_the_elected_exporter_and_one_takes_over_from_a_dead_one(
+    tmp_path: Path, exporters: list[MetricsExporter]
+) -> None:
+    first = MetricsExporter("127.0.0.1", 0, multiproc_dir=str(tmp_path))
+    second = MetricsExporter("127.0.0.1", 0, multiproc_dir=str(tmp_path))
+    exporters += [first, second]
+    assert first.start() and not second.start()
+    assert second.status() == first.status() == ExporterStatus("serving", "127.0.0.1", first.port, os.getpid())
+    assert second.check().state == "serving"  # the lock is held: it stays a reader
+    first.stop()  # as a dead worker's lock is dropped by the kernel
+    assert second.check() == ExporterStatus("serving", "127.0.0.1", second.port, os.getpid())
+    assert httpx.get(f"http://127.0.0.1:{second.port}/metrics").status_code == 200
 
 
 def test_refresher_calls_until_stopped() -> None:

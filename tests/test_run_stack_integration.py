@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from scripts.ports import session_pool
 from scripts.stack import ROOT, answers_200, free_port
 from tests.support.wait import eventually
 
@@ -101,9 +102,13 @@ def listening(port: int) -> bool:
 
 @pytest.fixture()
 def stack(tmp_path: Path) -> Iterator[RunningStack]:
-    port, metrics_port = free_port(), free_port()
-    backend_ports = tuple(free_port() for _ in range(3))
-    backend_metrics = tuple(free_port() for _ in range(3))
+    # The supervisor restarts each process on the ports it had: all of them from outside the
+    # ephemeral range, where no other process can be handed one while its owner is down.
+    pool = session_pool()
+    take = pool.take if pool is not None else free_port
+    port, metrics_port = take(), take()
+    backend_ports = tuple(take() for _ in range(3))
+    backend_metrics = tuple(take() for _ in range(3))
     key = "sk-test-" + secrets.token_hex(12)
     env = {
         **os.environ, "PORT": str(port), "LITELLM_MASTER_KEY": key, "AGENT_ROUTER_RUN_DIR": str(tmp_path),

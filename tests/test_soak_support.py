@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from scripts.soak.faults import FaultEvent, FaultPlan
 from scripts.soak.load import Outcome, served_model
 from scripts.soak.report import Counters, affected, build_report, render
-from scripts.soak.resources import Resources
+from scripts.soak.resources import Resources, resources
 from scripts.soak.surfaces import good_stream
 
 
@@ -61,3 +63,11 @@ def test_report_goals_and_the_return_of_the_killed_model() -> None:
     assert report["goals"] == {"no_errors_after_grace": False, "rss_within_10_percent": True,
                                "fds_back_to_start": True, "requests_total_matches_clients": True}
     assert report["passed"] is False and "FAILED" in render(report)
+
+
+@pytest.mark.process  # starts a short `true` process
+def test_a_gone_process_is_an_error_not_zero_descriptors() -> None:
+    proc = subprocess.Popen(["true"])
+    proc.wait()  # reaped: the pid is free
+    with pytest.raises(ProcessLookupError, match="is gone"):
+        resources(proc.pid)

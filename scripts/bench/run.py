@@ -47,6 +47,7 @@ from scripts.stack import (
     BACKENDS,
     ROOT,
     Managed,
+    exporter_url,
     free_port,
     proxy_env,
     spawn,
@@ -68,11 +69,21 @@ def _int_env(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def start_stub(log_dir: Path) -> tuple[Managed, str]:
-    port = free_port()
+def start_stub(log_dir: Path, timeout: float = 20) -> tuple[Managed, str]:
+    """The stub on a port of the kernel's choice, read back from the file it writes once listening."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    stub = spawn("stub", [sys.executable, "-m", "scripts.bench.stub_backend", "--port", str(port)], env, log_dir)
-    wait_http(f"http://127.0.0.1:{port}/health", stub, timeout=20)
+    port_file = log_dir / "stub.port"
+    port_file.unlink(missing_ok=True)
+    stub = spawn("stub", [sys.executable, "-m", "scripts.bench.stub_backend", "--port", "0",
+                          "--port-file", str(port_file)], env, log_dir)
+    deadline = time.monotonic() + timeout
+    while not port_file.exists():
+        if not stub.alive or time.monotonic() > deadline:
+            stub.stop()
+            raise RuntimeError(f"the bench stub did not report its port:\n{stub.log_tail()}")
+        time.sleep(0.05)
+    port = int(port_file.read_text())
+    wait_http(f"http://127.0.0.1:{port}/health", stub, timeout=timeout)
     return stub, f"http://127.0.0.1:{port}"
 
 
@@ -179,9 +190,9 @@ def main() -> int:
             key = "sk-bench-" + secrets.token_hex(12)
             env = proxy_env(os.environ, key, api_bases)
             configs = write_configs(SHIPPED, work / "configs", os.environ.get(ENCODER_MODEL_ENV))
-            # Each bundle's own exporter on a free loopback port (the shipped 0.0.0.0:8001 may be
-            # taken by another proxy on this machine), picked just before each start: other
-            # sessions here pick free ports too. The other configurations have none.
+            # Each bundle's own exporter on a loopback port of the kernel's choice (the shipped
+            # 0.0.0.0:8001 may be taken by another proxy on this machine), read back from its
+            # /router/health once it serves; the other configurations have none.
             exporters: dict[str, str] = {}
             targets = {"direct": Target("direct", stub_url, None, BACKENDS[0][1], None)}
             cold: dict[str, list[float]] = {}
@@ -195,10 +206,8 @@ def main() -> int:
                     managed.remove(stopping)
                 proxy_env_of = env
                 if name in BUNDLES:
-                    exporter_port = free_port()
-                    exporters[name] = f"http://127.0.0.1:{exporter_port}"
                     proxy_env_of = {**env, "AGENT_ROUTER_METRICS_HOST": "127.0.0.1",
-                                    "AGENT_ROUTER_METRICS_PORT": str(exporter_port)}
+                                    "AGENT_ROUTER_METRICS_PORT": "auto"}
                 port = free_port()
                 t0 = time.monotonic()
                 proc = start_proxy(configs[name], port, proxy_env_of, work / "logs", name=name)
@@ -207,6 +216,8 @@ def main() -> int:
                 seconds = cold_start(url, key, proc, t0, routed=name in BUNDLES)
                 cold.setdefault(name, []).append(round(seconds, 2))
                 print(f"  {name}: first routed response after {seconds:.2f} s", flush=True)
+                if name in BUNDLES:
+                    exporters[name] = exporter_url(url, key).removesuffix("/metrics")
                 targets[name] = Target(name, url, key, VIRTUAL_MODEL, proc, exporters.get(name))
             results["cold_start_s"] = {
                 "with_bundle": round(statistics.mean(cold["bundle_learned"]), 2),

@@ -6,7 +6,10 @@ the request's `model` and `stream` fields, so a single core serves thousands of 
 and the proxy under test, not this stub, is the bottleneck. `POST /control/fail` with
 `{"models": [...]}` makes chat requests for those served model names answer 500 (fallback checks).
 
-Run: `python -m scripts.bench.stub_backend --port 9000`.
+Run: `python -m scripts.bench.stub_backend --port 9000`. `--port 0` binds a port of the kernel's
+choice (no race for a port found free earlier); the bound port is printed
+(`stub_backend: listening on http://127.0.0.1:PORT`) and, with `--port-file PATH`, written there
+once it accepts connections.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 ANSWER = "ok from stub"
@@ -148,17 +152,30 @@ class HttpProtocol(asyncio.Protocol):
             self.transport.write(handle(parts[0], parts[1], body))
 
 
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, port_file: Path | None = None) -> None:
     loop = asyncio.get_running_loop()
     server = await loop.create_server(HttpProtocol, host, port, backlog=1024)
+    bound = int(server.sockets[0].getsockname()[1])
+    print(f"stub_backend: listening on http://{host}:{bound}", flush=True)
+    if port_file is not None:
+        write_port(port_file, bound)
     async with server:
         await server.serve_forever()
+
+
+def write_port(path: Path, port: int) -> None:
+    """Atomically: a reader polling for the file never sees it half written."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(f"{port}\n")
+    partial.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True, help="0: a port of the kernel's choice")
+    parser.add_argument("--port-file", type=Path, default=None,
+                        help="write the bound port here once listening")
     args = parser.parse_args(argv)
     try:
         import uvloop  # a faster event loop when installed (LiteLLM's proxy extras bring it)
@@ -167,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         pass
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the normal way to stop it by hand
-        asyncio.run(serve(args.host, args.port))
+        asyncio.run(serve(args.host, args.port, args.port_file))
     return 0
 
 

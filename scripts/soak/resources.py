@@ -18,7 +18,13 @@ class Resources:
 
 
 def resources(root: int) -> Resources:
-    """Summed over the process tree (one proxy worker is one process; N workers are N + 1)."""
+    """Summed over the process tree (one proxy worker is one process; N workers are N + 1).
+
+    Raises ProcessLookupError when `root` is gone: reading nothing must not pass for "alive" (a
+    proxy that died of SIGSEGV mid-soak once read as 0 descriptors, and the soak failed later with
+    a puzzling "connection refused" on its exporter; issue 22)."""
+    if not (_PROC / str(root)).exists():
+        raise ProcessLookupError(f"process {root} is gone (crashed or killed; see its log and dmesg)")
     rss_kb, fds = 0, 0
     for pid in descendants(root):
         try:

@@ -1,23 +1,28 @@
 """The soak's own stack: three MAX Serve echo backends behind fault proxies, and the proxy.
 
 Built from scripts/stack.py (what `make run` and the tests use) on free 127.0.0.1 ports, so a
-soak can run beside `make run`; everything it starts is stopped by its handle in `stop()`.
+soak can run beside `make run`; everything it starts is stopped by its handle in `stop()`. The
+backends' ports come from outside the kernel's ephemeral range (scripts/ports.py: the killed
+backend comes back on the ports it had), the exporter binds a port of the kernel's choice
+(`AGENT_ROUTER_METRICS_PORT=auto`) read back from `/router/health`.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.fault_proxy import FaultProxy
+from scripts.ports import session_pool
 from scripts.stack import (
     BACKENDS,
     ROOT,
     Managed,
     compile_max_extensions,
     ensure_echo_model,
+    exporter_url,
     free_port,
     proxy_env,
     start_max_serve,
@@ -36,7 +41,7 @@ class LocalBackend:
     model_dir: Path
     log_dir: Path
     fault: FaultProxy
-    metrics_port: int = field(default_factory=free_port)
+    metrics_port: int
     process: Managed | None = None
 
     def start(self) -> None:
@@ -66,11 +71,13 @@ class Stack:
 
 def start_stack(log_dir: Path) -> Stack:
     model_dir = ensure_echo_model(ROOT / ".run" / "echo-model")
+    pool = session_pool()
+    take = pool.take if pool is not None else free_port
     backends: dict[str, LocalBackend] = {}
     for group, index in GROUPS.items():
-        port = free_port()
+        port = take()
         backends[group] = LocalBackend(group, BACKENDS[index][1], port, model_dir, log_dir,
-                                       FaultProxy(port))
+                                       FaultProxy(port), take())
     proxy: Managed | None = None
     try:
         compile_max_extensions()
@@ -81,12 +88,14 @@ def start_stack(log_dir: Path) -> Stack:
         key = "sk-soak-" + secrets.token_hex(12)
         bases = {BACKENDS[GROUPS[g]][0]: b.fault.api_base for g, b in backends.items()}
         env = proxy_env(os.environ, key, bases)
-        metrics_port, port = free_port(), free_port()
-        env.update(AGENT_ROUTER_METRICS_PORT=str(metrics_port), AGENT_ROUTER_METRICS_HOST="127.0.0.1")
+        port = free_port()
+        # PYTHONFAULTHANDLER: a crash leaves the threads' Python stacks in the log (issue 22).
+        env.update(AGENT_ROUTER_METRICS_PORT="auto", AGENT_ROUTER_METRICS_HOST="127.0.0.1",
+                   PYTHONFAULTHANDLER="1")
         proxy = start_proxy(ROOT / "litellm_config.yaml", port, env, log_dir, name="litellm-soak")
         wait_http(f"http://127.0.0.1:{port}/health/liveliness", proxy, 180)
-        return Stack(backends, proxy, f"http://127.0.0.1:{port}", key,
-                     f"http://127.0.0.1:{metrics_port}/metrics")
+        base_url = f"http://127.0.0.1:{port}"
+        return Stack(backends, proxy, base_url, key, exporter_url(base_url, key))
     except BaseException:
         if proxy is not None:
             proxy.stop()

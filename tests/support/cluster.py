@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 
+from scripts.bench.proc import descendants
 from scripts.fault_proxy import FaultProxy
+from scripts.ports import PortPool, session_pool
 from scripts.stack import (
     BACKENDS,
     ROOT,
@@ -60,13 +62,18 @@ class Backend:
             self.wait()
 
 
-def start_backends(model_dir: Path, log_dir: Path) -> dict[str, Backend]:
+def start_backends(model_dir: Path, log_dir: Path, pool: PortPool | None = None) -> dict[str, Backend]:
+    """Three MAX Serve backends; their ports come from `pool` (default: outside the ephemeral range,
+    scripts/ports.py), so that no proxy, fault proxy or exporter started while a backend is killed
+    can be handed the ports it comes back on."""
+    pool = pool or session_pool()
+    take = pool.take if pool is not None else free_port
     backends: dict[str, Backend] = {}
     for group, index in GROUPS.items():
         _, served, _ = BACKENDS[index]
-        port = free_port()
+        port = take()
         backends[group] = Backend(
-            group, served, port, free_port(), model_dir, log_dir, FaultProxy(port)
+            group, served, port, take(), model_dir, log_dir, FaultProxy(port)
         )
     compile_max_extensions()
     for backend in backends.values():
@@ -129,23 +136,27 @@ def launch_proxy(
 ) -> Proxy:
     """A ready proxy on a free port; `with launch_proxy(...) as proxy:` stops it on the way out.
 
-    A port found free can be taken by another process before the proxy binds it (seen in a
-    clean-clone run: "[Errno 98] ... address already in use"): such a start is tried again on new
-    ports, at most twice more; any other start-up failure is raised at once. The bundle's exporter
-    port can be lost the same way (the bundle then logs it and serves on without it; seen once as a
-    soak test's "connection refused" on /metrics): a proxy whose exporter does not answer within 10 s
-    of being live is started again too.
+    The bundle's exporter binds a port of the kernel's choosing (`AGENT_ROUTER_METRICS_PORT=auto`)
+    and the port is read back from `/router/health`: no port is chosen here for it, so none can be
+    lost to another process. The `litellm` CLI needs its port named: a port found free can be taken
+    by another process before the proxy binds it ("[Errno 98] ... address already in use", seen in a
+    clean-clone run), so such a start is tried again on a new port, at most twice more. Every
+    responder is checked, not just a 200: the proxy must accept this run's random key and answer
+    from its own process tree, the exporter must serve `agent_router_*` series (MAX Serve, for one,
+    serves a `/metrics` too). Any other start-up failure is raised at once.
     """
     key = master_key or "sk-test-" + secrets.token_hex(12)
     for attempt in range(3):
         port = free_port()
         env = proxy_env(os.environ, key, api_bases(backends))
         # Never the configured 8001: parallel proxies (and MAX Serve's default) would collide there.
-        env["AGENT_ROUTER_METRICS_PORT"] = str(free_port())
+        env["AGENT_ROUTER_METRICS_PORT"] = "auto"
         env["AGENT_ROUTER_METRICS_HOST"] = "127.0.0.1"
+        # A crash (SIGSEGV) leaves every thread's Python stack in the proxy's log (issue 22: a proxy
+        # died mid-soak with a segfault in libpython and left no line at all).
+        env["PYTHONFAULTHANDLER"] = "1"
         env.update(extra_env or {})
         process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
-        metrics_port = int(env["AGENT_ROUTER_METRICS_PORT"])
         try:
             wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
         except BaseException:
@@ -154,13 +165,31 @@ def launch_proxy(
             if attempt < 2 and "address already in use" in log:
                 continue
             raise
-        if metrics_port and "AGENT_ROUTER_METRICS_PORT" not in (extra_env or {}):
-            try:
-                wait_http(f"http://127.0.0.1:{metrics_port}/metrics", process, 10)
-            except TimeoutError:
-                process.stop()
-                if attempt < 2:
-                    continue
-                raise
-        return Proxy(port, key, process, metrics_port)
+        proxy = Proxy(port, key, process)
+        try:
+            proxy.metrics_port = checked_exporter(proxy)
+        except BaseException:
+            proxy.stop()
+            raise
+        return proxy
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def checked_exporter(proxy: Proxy) -> int:
+    """The exporter's bound port (0 when it is off), after checking who answers on both ports."""
+    resp = proxy.client.get("/router/health")
+    # Only the proxy this run started knows its random key: a 401 means another server answers.
+    if resp.status_code not in (200, 503) or "exporter" not in resp.json():
+        raise AssertionError(f"{proxy.base_url} is not this run's proxy: {resp.status_code} {resp.text[:200]}")
+    exporter = resp.json()["exporter"]
+    tree = set(descendants(proxy.process.proc.pid))
+    if exporter["answered_by"] not in tree:
+        raise AssertionError(f"{proxy.base_url} answered from pid {exporter['answered_by']}, not from {tree}")
+    if exporter["state"] == "off":
+        return 0
+    if exporter["state"] != "serving" or exporter["pid"] not in tree:
+        raise AssertionError(f"the proxy's metrics exporter does not serve: {exporter}")
+    body = httpx.get(f"http://127.0.0.1:{exporter['port']}/metrics", timeout=10).text
+    if "agent_router_" not in body:
+        raise AssertionError(f"port {exporter['port']} does not answer with agent_router_* series")
+    return int(exporter["port"])
