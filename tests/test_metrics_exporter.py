@@ -25,6 +25,7 @@ from plugins.metrics.exporter import (
 from plugins.metrics.exporter_status import ExporterStatus
 from plugins.metrics.series import RouterMetrics
 from scripts.stack import free_port
+from tests.support.wait import eventually
 
 # Binds 127.0.0.1 ports (the exporter's HTTP server) and starts a short `true` process.
 pytestmark = pytest.mark.process
@@ -78,7 +79,11 @@ class RecordingBind:
 
 def _listener(port: int) -> socket.socket:
     sock = socket.socket()
-    sock.bind(("127.0.0.1", port))
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
     sock.listen()
     return sock
 
@@ -108,7 +113,10 @@ def test_a_lost_exporter_is_a_warning_and_is_bound_again_on_its_port(
     assert exporter.check().state == "serving"  # a healthy one is left alone
     assert len(bind.servers) == 1 and "was lost" not in caplog.text
     bind.servers[0].socket.close()  # what a stray close of its descriptor does
-    with _listener(port):  # ...and the port is taken meanwhile: it stays lost
+    # The server thread's poll() holds the socket until it returns (poll interval 0.5 s): the port
+    # is free only then (binding at once failed with "address already in use" in a loaded run).
+    taker = eventually(lambda: _listener(port), 5, "the closed exporter's port to be free")
+    with taker:  # ...and the port is taken meanwhile: it stays lost
         assert exporter.check() == ExporterStatus("lost", "127.0.0.1", port, os.getpid())
     lost = [r for r in caplog.records if "was lost" in r.getMessage()]
     assert [r.levelno for r in lost] == [logging.WARNING]
