@@ -1,5 +1,16 @@
 # agent-router: every target installs what it needs on a fresh machine.
-PYTHON ?= python3
+# The proxy's environments (.venv, .venv-compat) need CPython 3.12 or newer: on 3.11 and older the
+# cyclic GC can run inside ContextVar.set and a finaliser that resets a context variable frees the
+# HAMT being updated (python/cpython#148891); LiteLLM resets its variables from coroutines the GC
+# closes, and the proxy died of SIGSEGV under the soak (docs/FLAKES.md). The first 3.12+ found:
+# python3.12 / python3.13 on PATH, then pyenv's; override with `make PYTHON=...`.
+PYTHON_FOUND := $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3 \
+  $$HOME/.pyenv/versions/3.13*/bin/python3 python3; do "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+  2>/dev/null && { command -v "$$p"; break; }; done)
+PYTHON ?= $(PYTHON_FOUND)
+# MAX Serve and the build environment (torch's CPU wheel lies on disk for 3.11) keep the host's python3.
+PYTHON_MAX ?= python3
+PYTHON_BUILD ?= python3
 VENV := .venv
 VENV_MAX := .venv-max
 BIN := $(VENV)/bin
@@ -11,14 +22,15 @@ PIP_FLAGS := --disable-pip-version-check -q
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
-	$(PYTHON) -m venv $(VENV)
+	@[ -n "$(PYTHON)" ] || { echo "CPython 3.12 or newer is needed for the proxy (3.11 can crash it: docs/FLAKES.md); install one or pass PYTHON=/path/to/python3.12" >&2; exit 1; }
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install $(PIP_FLAGS) -c requirements/lock.txt -e '.[dev,proxy]'
 	touch $@
 
 install-max: $(VENV_MAX)/.installed
 # MAX Serve lives in its own environment: its pins (opentelemetry, fastapi) clash with LiteLLM's.
 $(VENV_MAX)/.installed: requirements/max-serve.txt
-	$(PYTHON) -m venv $(VENV_MAX)
+	$(PYTHON_MAX) -m venv $(VENV_MAX)
 	$(VENV_MAX)/bin/pip install $(PIP_FLAGS) -c requirements/max-serve.txt modular==26.7.0
 	touch $@
 
@@ -99,7 +111,7 @@ soak: install install-max
 # model2vec and scikit-learn live only in this build environment, never in the proxy's.
 VENV_BUILD := .venv-build
 $(VENV_BUILD)/.installed: requirements/build.txt requirements/build-lock.txt
-	$(PYTHON) -m venv $(VENV_BUILD)
+	$(PYTHON_BUILD) -m venv $(VENV_BUILD)
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt torch
 	$(VENV_BUILD)/bin/pip install $(PIP_FLAGS) -c requirements/build-lock.txt -r requirements/build.txt
 	# Only the multilingual base's tokenizer.json is read from it: its own dependency is not needed.

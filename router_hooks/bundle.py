@@ -30,7 +30,7 @@ from plugins.metrics.window import FallbackWindow
 from router_hooks.body_guard import InstalledGuard
 from router_hooks.body_guard import install as install_body_guard
 from router_hooks.classification import build_classification
-from router_hooks.compat import router_view, warn_if_untested
+from router_hooks.compat import router_view, warn_if_crash_prone_python, warn_if_untested
 from router_hooks.context_gate import ContextGate
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
@@ -224,6 +224,7 @@ def start_in_proxy(environ: Mapping[str, str] | None = None) -> Bundle:
 
     env = os.environ if environ is None else environ
     warn_if_untested()
+    warn_if_crash_prone_python()
     config = load_config(config_path(env))
     bundle = build_bundle(config, proxy_router, env)
     bundle.start(app)

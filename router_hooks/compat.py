@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
@@ -198,5 +199,22 @@ def warn_if_untested(version: str | None = None) -> bool:
         "agent-router: LiteLLM %s is outside the tested range %s; the bundle runs, but the LiteLLM "
         "internals it uses (tests/test_litellm_contract.py) were not checked on this version",
         found or "(version unknown)", TESTED_RANGE,
+    )
+    return False
+
+
+def warn_if_crash_prone_python(version: tuple[int, int] | None = None) -> bool:
+    """Log one warning on CPython 3.11 or older; True on 3.12+.
+
+    There the cyclic GC can run inside `ContextVar.set`, and LiteLLM resets context variables from
+    coroutines the GC closes: the proxy can die of SIGSEGV under load (python/cpython#148891,
+    docs/FLAKES.md; `python -m scripts.gc_context_check` checks an interpreter).
+    """
+    found = tuple(sys.version_info[:2]) if version is None else version
+    if found >= (3, 12):
+        return True
+    logger.warning(
+        "agent-router: Python %d.%d can crash the proxy under load (the GC inside ContextVar.set, "
+        "python/cpython#148891); run LiteLLM on Python 3.12 or newer", *found,
     )
     return False

@@ -178,3 +178,14 @@ def test_entry_point_view_caches_cooldown_reads_of_the_current_store() -> None:
     assert view.cooldown_cache.store is router.state.cooldowns
     router.state = Health(cooldowns=CountingStore())  # LiteLLM rebinds its store: a new cache
     assert view.cooldown_cache.store is router.state.cooldowns
+
+
+def test_python_3_11_logs_one_warning_naming_the_crash(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="router_hooks.compat"):
+        assert compat.warn_if_crash_prone_python((3, 11)) is False
+        assert compat.warn_if_crash_prone_python((3, 12)) is True
+        assert compat.warn_if_crash_prone_python((3, 13)) is True
+    assert [r.getMessage() for r in caplog.records] == [
+        "agent-router: Python 3.11 can crash the proxy under load (the GC inside ContextVar.set, "
+        "python/cpython#148891); run LiteLLM on Python 3.12 or newer"
+    ]
