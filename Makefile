@@ -3,14 +3,19 @@
 # cyclic GC can run inside ContextVar.set and a finaliser that resets a context variable frees the
 # HAMT being updated (python/cpython#148891); LiteLLM resets its variables from coroutines the GC
 # closes, and the proxy died of SIGSEGV under the soak (docs/FLAKES.md). The first 3.12+ found:
-# python3.12 / python3.13 on PATH, then pyenv's; override with `make PYTHON=...`.
+# python3.12 / python3.13 on PATH (not a virtual environment), then pyenv's; override with
+# `make PYTHON=...`.
 PYTHON_FOUND := $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3 \
-  $$HOME/.pyenv/versions/3.13*/bin/python3 python3; do "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+  $$HOME/.pyenv/versions/3.13*/bin/python3 python3; do "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12) or sys.prefix != sys.base_prefix)' \
   2>/dev/null && { command -v "$$p"; break; }; done)
 PYTHON ?= $(PYTHON_FOUND)
-# MAX Serve and the build environment (torch's CPU wheel lies on disk for 3.11) keep the host's python3.
-PYTHON_MAX ?= python3
-PYTHON_BUILD ?= python3
+# MAX Serve and the build environment (torch's CPU wheel lies on disk for 3.11) keep the host's python3
+# (the interpreter behind it, found before .venv/bin goes on PATH below).
+PYTHON_HOST := $(shell python3 -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')
+PYTHON_MAX ?= $(PYTHON_HOST)
+PYTHON_BUILD ?= $(PYTHON_HOST)
+# Sub-makes (`make test` runs one) see .venv/bin first on PATH: they take these as found here.
+export PYTHON PYTHON_MAX PYTHON_BUILD
 VENV := .venv
 VENV_MAX := .venv-max
 BIN := $(VENV)/bin
@@ -55,9 +60,15 @@ unit: install
 	$(BIN)/pytest -q -m "not integration"
 
 # The whole suite on the locked LiteLLM, then the compat run on the newest supported one.
-test: install install-max promtool lint
-	$(BIN)/pytest -q -ra --durations=15
-	$(MAKE) --no-print-directory compat LITELLM=$(NEWEST_LITELLM)
+# The environments install side by side (mostly downloads); one pytest session then runs everything,
+# the compatibility module on both ends of the tested LiteLLM range (the backends start once), and
+# the unit tests that reach LiteLLM (through router_hooks) run again on the newest release.
+COMPAT_UNIT = $(shell grep -l -E 'router_hooks|litellm' tests/test_*.py)
+test:
+	$(MAKE) --no-print-directory -j4 install install-max promtool compat-env LITELLM=$(NEWEST_LITELLM)
+	$(MAKE) --no-print-directory lint
+	AGENT_ROUTER_COMPAT_BIN=$(CURDIR)/.venv-compat-$(NEWEST_LITELLM)/bin/litellm $(BIN)/pytest -q -ra --durations=15
+	.venv-compat-$(NEWEST_LITELLM)/bin/python -m pytest -q -ra -m "not integration" $(COMPAT_UNIT)
 
 # Another LiteLLM in an environment of its own, so that .venv stays the locked one: a venv holding
 # only that LiteLLM (--no-deps: newer releases pin post-releases of litellm-proxy-extras and

@@ -1,15 +1,20 @@
 """The bundle on the LiteLLM under test, end to end, against real MAX Serve echo backends.
 
-`make compat LITELLM=<version>` runs this module in that version's own environment, and `make test`
-runs it on the locked one, so both ends of the tested range serve the same requests. One proxy for
-the module; the fallback test is last because the fault it injects cools a deployment down.
+`make test` runs this module on the locked LiteLLM and, in the same session (the backends start
+once), on the newest of the tested range: it names that install's `litellm` CLI in
+AGENT_ROUTER_COMPAT_BIN (`.venv-compat-<version>`, which reads the bundle from the locked
+environment). `make compat LITELLM=<version>` runs it in another version's own environment. One
+proxy per install; the fallback test is last because the fault it injects cools a deployment down.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import pkgutil
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import plugins
 import router_hooks
-from router_hooks import compat
+from scripts.stack import LITELLM_BIN
 from tests.support.cluster import Backend, Proxy, launch_proxy
 from tests.support.wait import eventually
 
@@ -37,13 +42,42 @@ def bundle_modules() -> list[str]:
     return names
 
 
+COMPAT_BIN_ENV = "AGENT_ROUTER_COMPAT_BIN"
+
+
+@dataclass(frozen=True)
+class Install:
+    """One LiteLLM install: its `litellm` CLI and the version its interpreter imports."""
+
+    litellm_bin: str
+    version: str
+
+
+def installs() -> list[str]:
+    extra = os.environ.get(COMPAT_BIN_ENV)
+    return [LITELLM_BIN, extra] if extra else [LITELLM_BIN]
+
+
+def read_install(litellm_bin: str) -> Install:
+    python = Path(litellm_bin).read_text().splitlines()[0].removeprefix("#!").strip()
+    found = subprocess.run([python, "-c", "import importlib.metadata as m; print(m.version('litellm'))"],
+                           capture_output=True, text=True, check=True, timeout=60)
+    return Install(litellm_bin, found.stdout.strip())
+
+
+@pytest.fixture(scope="module", params=installs(), ids=lambda b: "locked" if b == LITELLM_BIN else "newest")
+def install(request: pytest.FixtureRequest) -> Install:
+    return read_install(request.param)
+
+
 @pytest.fixture(scope="module")
-def compat_proxy(backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
+def compat_proxy(install: Install, backends: dict[str, Backend], log_dir: Path) -> Iterator[Proxy]:
     # A DeprecationWarning caused by the bundle's own code raises there (and the hook, failing open,
     # logs it): the proxy replaces warnings.showwarning with one that prints nothing. -W matches
     # module names exactly, hence one filter per module; LiteLLM's own warnings stay as they were.
     env = {"PYTHONWARNINGS": ",".join(f"error::DeprecationWarning:{m}" for m in bundle_modules())}
-    with launch_proxy(backends, log_dir, name="litellm-compat", extra_env=env) as running:
+    with launch_proxy(backends, log_dir, name=f"litellm-compat-{install.version}", extra_env=env,
+                      litellm_bin=install.litellm_bin) as running:
         yield running
 
 
@@ -60,10 +94,10 @@ def requests_total(proxy: Proxy, **labels: str) -> float:
                if s.name == "agent_router_requests_total" and want <= set(s.labels.items()))
 
 
-def test_proxy_runs_the_litellm_under_test(compat_proxy: Proxy) -> None:
+def test_proxy_runs_the_litellm_under_test(compat_proxy: Proxy, install: Install) -> None:
     resp = compat_proxy.client.get("/health/readiness/details")  # authenticated, in all three
     assert resp.status_code == 200, resp.text
-    assert resp.json().get("litellm_version") == compat.installed_version(), resp.text
+    assert resp.json().get("litellm_version") == install.version, resp.text
     # Inside the tested range: no start-up warning about it.
     assert "outside the tested range" not in compat_proxy.process.log_path.read_text(errors="replace")
 

@@ -1,28 +1,25 @@
 """The proxy's interpreter survives the GC-inside-ContextVar.set crash (python/cpython#148891).
 
-The interpreter checked is the one the `litellm` CLI on PATH runs on (its `#!` line), i.e. the one
-the integration tests' proxies run on (`make install` builds that environment with CPython 3.12+).
-On 3.11 the reproducer in scripts/gc_context_check.py dies of SIGSEGV, as the soak's proxy did
+The interpreter checked is the one named in the `#!` line of the `litellm` CLI the integration
+tests start (`make install` builds that environment with CPython 3.12+). On 3.11 the reproducer in scripts/gc_context_check.py dies of SIGSEGV, as the soak's proxy did
 (docs/FLAKES.md).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from scripts.gc_context_check import check
+from scripts.stack import LITELLM_BIN
 
 pytestmark = pytest.mark.process
 
 
 def test_the_proxys_python_is_not_affected() -> None:
-    litellm = shutil.which("litellm")
-    assert litellm is not None
-    python = Path(litellm).read_text().splitlines()[0].removeprefix("#!").strip()
+    python = Path(LITELLM_BIN).read_text().splitlines()[0].removeprefix("#!").strip()
     version = subprocess.run([python, "-c", "import sys; print(*sys.version_info[:2])"],
                              capture_output=True, text=True, check=True).stdout.split()
     assert tuple(map(int, version)) >= (3, 12), (python, version)

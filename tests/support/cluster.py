@@ -16,6 +16,7 @@ from scripts.fault_proxy import FaultProxy
 from scripts.ports import PortPool, session_pool
 from scripts.stack import (
     BACKENDS,
+    LITELLM_BIN,
     ROOT,
     Managed,
     compile_max_extensions,
@@ -133,6 +134,7 @@ def launch_proxy(
     timeout: float = 180,
     master_key: str | None = None,
     extra_args: Sequence[str] = (),
+    litellm_bin: str = LITELLM_BIN,
 ) -> Proxy:
     """A ready proxy on a free port; `with launch_proxy(...) as proxy:` stops it on the way out.
 
@@ -156,7 +158,8 @@ def launch_proxy(
         # died mid-soak with a segfault in libpython and left no line at all).
         env["PYTHONFAULTHANDLER"] = "1"
         env.update(extra_env or {})
-        process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args)
+        process = start_proxy(config, port, env, log_dir, name=name, workers=workers, extra_args=extra_args,
+                              litellm_bin=litellm_bin)
         try:
             wait_http(f"http://127.0.0.1:{port}/health/liveliness", process, timeout)
         except BaseException:
