@@ -28,7 +28,7 @@ def encoder() -> EncoderClassifier:
 
 @pytest.fixture(scope="module")
 def builder() -> InputBuilder:
-    return InputBuilder(Tokenizer.from_file(str(PACKAGED_ENCODER / "tokenizer.json")), 64, 2000)
+    return InputBuilder.from_file(PACKAGED_ENCODER / "tokenizer.json", 64, 2000)
 
 
 def test_the_artifact_matches_its_manifest() -> None:
@@ -110,3 +110,11 @@ def test_a_bad_manifest_is_refused_with_its_reason(tmp_path: Path) -> None:
 def test_an_unknown_default_intent_is_refused() -> None:
     with pytest.raises(ValueError, match="default intent"):
         EncoderClassifier.load(PACKAGED_ENCODER, "chit-chat")
+
+
+def test_a_tokenizer_that_pads_or_truncates_is_refused_not_changed() -> None:
+    tokenizer = Tokenizer.from_file(str(PACKAGED_ENCODER / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=16)
+    with pytest.raises(ValueError, match="neither pad nor truncate"):
+        InputBuilder(tokenizer, 64, 2000)
+    assert tokenizer.truncation is not None  # the caller's tokenizer is left as it was

@@ -1,8 +1,8 @@
 """The proxy's interpreter survives the GC-inside-ContextVar.set crash (python/cpython#148891).
 
 The interpreter checked is the one named in the `#!` line of the `litellm` CLI the integration
-tests start (`make install` builds that environment with CPython 3.12+). On 3.11 the reproducer in scripts/gc_context_check.py dies of SIGSEGV, as the soak's proxy did
-(docs/FLAKES.md).
+tests start (`make install` builds that environment with CPython 3.12+). On 3.11 the reproducer
+in scripts/gc_context_check.py dies of SIGSEGV, as the soak's proxy did (docs/FLAKES.md).
 """
 
 from __future__ import annotations

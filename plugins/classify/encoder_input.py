@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from tokenizers import Encoding, Tokenizer
 
@@ -38,10 +39,12 @@ class InputBuilder:
     """Turns a `Prompt` (or a plain text pair, in training) into the encoder's token ids."""
 
     def __init__(self, tokenizer: Tokenizer, max_tokens: int, max_chars: int) -> None:
+        """`tokenizer` must neither pad nor truncate (the builder clips and the batcher pads):
+        `from_file` loads one so; a tokenizer configured otherwise is refused, not changed."""
         if max_tokens < 8:
             raise ValueError(f"max_tokens must be at least 8, not {max_tokens}")
-        tokenizer.no_padding()
-        tokenizer.no_truncation()
+        if tokenizer.padding is not None or tokenizer.truncation is not None:
+            raise ValueError("the tokenizer must neither pad nor truncate: use InputBuilder.from_file")
         self._tokenizer = tokenizer
         self._max_tokens = max_tokens
         self._max_chars = max_chars
@@ -49,6 +52,14 @@ class InputBuilder:
         # XLM-R's <s> </s> </s> </s>): the budget left for the texts themselves.
         self._single_extra = len(tokenizer.encode("").ids)
         self._pair_extra = len(tokenizer.encode("", "").ids)
+
+    @classmethod
+    def from_file(cls, path: Path, max_tokens: int, max_chars: int) -> InputBuilder:
+        """A builder over the tokenizer saved at `path`, loaded here without padding or truncation."""
+        tokenizer = Tokenizer.from_file(str(path))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        return cls(tokenizer, max_tokens, max_chars)
 
     @property
     def max_tokens(self) -> int:

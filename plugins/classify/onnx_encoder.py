@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from tokenizers import Tokenizer
 
 from plugins.classify.decision import Decision
 from plugins.classify.encoder_input import InputBuilder
@@ -79,7 +78,7 @@ class EncoderClassifier:
         session = onnxruntime.InferenceSession(str(directory / "model.onnx"), sess_options=options,
                                                providers=["CPUExecutionProvider"])
         limit = manifest.max_chars if max_chars is None else min(manifest.max_chars, max_chars)
-        builder = InputBuilder(Tokenizer.from_file(str(directory / "tokenizer.json")), manifest.max_tokens, limit)
+        builder = InputBuilder.from_file(directory / "tokenizer.json", manifest.max_tokens, limit)
         return cls(session, builder, manifest, default_intent)
 
     @property

@@ -20,7 +20,6 @@ Run by `make model` in the build-only environment `.venv-build` (torch, transfor
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import random
@@ -43,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder_input import EncoderInput, InputBuilder, pad_batch  # noqa: E402
 from plugins.classify.evaluation import score  # noqa: E402
-from scripts.train.data import Record, digest, read_all, split  # noqa: E402
+from scripts.train.build_model import sha256  # noqa: E402
+from scripts.train.data import Record, digest, family, read_all, split  # noqa: E402
 
 CLASSES = ("code", "general", "reasoning")
 # Sources of real user turns in the held-out fifth: the calibration target is real chat.
@@ -66,14 +66,6 @@ class Hyper:
     freeze_embeddings: bool = False
     seed: int = 20250611
     threads: int = 2
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def family(record: Record) -> str:
-    return record.source.split(":", 1)[0].split("/", 1)[0].lower()
 
 
 def encode(records: Sequence[Record], builder: InputBuilder, hyper: Hyper) -> list[EncoderInput]:
@@ -283,7 +275,7 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
         heldout = random.Random(hyper.seed).sample(heldout, min(max(limit // 4, 64), len(heldout)))
     tokenizer_path = Path(hyper.base) / "tokenizer.json"
     tokenizer = Tokenizer.from_file(str(tokenizer_path))
-    builder = InputBuilder(tokenizer, hyper.max_tokens, hyper.max_chars)
+    builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
     pad_id = tokenizer.token_to_id("[PAD]")
     pad_id = tokenizer.token_to_id("<pad>") if pad_id is None else pad_id
     inputs = encode(train_records, builder, hyper)
