@@ -21,7 +21,7 @@ def test_every_reader_is_in_make_corpus_and_names_the_snapshot_it_lacks(tmp_path
     readers = multilingual.sources()
     assert set(readers) <= set(names)
     assert {"mconala", "fe_interview_zh", "cmath_zh", "korean_mwp", "gaokao_zh", "exams_multilingual", "rubq_ru",
-            "jcommonsenseqa_ja"} == set(readers)
+            "jcommonsenseqa_ja", "korean_chatbot"} == set(readers)
     with pytest.raises(SystemExit, match="fetch github:zorazrw/multilingual-conala first"):
         list(readers["mconala"](tmp_path))
 

@@ -6,8 +6,9 @@ their registry for `make corpus`, and a writer for these sources alone.
 Every record carries `lang` (ISO 639-1, FORMAT.md). The modules: `lang_code` (Stack Overflow questions in Spanish,
 Japanese and Russian; Chinese front-end interview questions), `lang_exams` (Chinese, Korean and school-exam maths,
 science and humanities questions in eleven languages), `lang_qa` (Russian and Japanese questions people wrote for
-question-answering sets). Labels: a source's category where it is clean, the items a reader changed in
-labels/lang-*.tsv (id<TAB>label; "-" drops an item); how each source was labelled is in data/SOURCES.md.
+question-answering sets, Korean small talk written for a chatbot). Labels: a source's category where it is clean,
+the items a reader changed in labels/lang-*.tsv (id<TAB>label; "-" drops an item); how each source was labelled is in
+data/SOURCES.md.
 
 The writer applies the build's own filters (scripts/train/corpus/build.py): length, the development set's exact and
 near duplicates, exact duplicates of the hand-written files, of the corpus already in data/corpus and between these
