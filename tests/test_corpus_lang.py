@@ -6,6 +6,7 @@ exercised on text written here, and a machine without the snapshots gets the mes
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,30 @@ def test_jsonl_round_trip_keeps_lang(tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
     path.write_text(Record("a", "¿Cómo?", "code", "mconala:es", "es").to_json() + "\n", encoding="utf-8")
     assert read_jsonl(path)[0].lang == "es"
+
+
+def test_the_writer_drops_development_and_repeated_prompts_and_can_run_again_into_the_corpus(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    corpus = data / "corpus"
+    corpus.mkdir(parents=True)
+    dev = tmp_path / "intent_dev.jsonl"
+    dev.write_text(Record("dev-1", "¿Cómo ordeno una lista en Python?", "code", "dev:x").to_json() + "\n",
+                   encoding="utf-8")
+    (corpus / "nonenglish_dev.jsonl").write_text(
+        Record("wc-1", "Как сварить борщ?", "general", "wildchat:x", "ru").to_json() + "\n", encoding="utf-8")
+    (corpus / "older.jsonl").write_text(Record("old-1", "Как дела?", "general", "x:y").to_json() + "\n",
+                                        encoding="utf-8")
+    items = [Item("a-1", "¿Cómo ordeno una lista en Python?", "a:x", "es", "code"),  # the dev set's prompt
+             Item("a-2", "Как  сварить борщ?", "a:x", "ru", "general"),  # nonenglish_dev's, spacing aside
+             Item("a-3", "как дела?", "a:x", "ru", "general"),  # an older corpus file's
+             Item("a-4", "¿Cómo leo un CSV con pandas?", "a:x", "es", "code"),
+             Item("a-5", "¿Cómo leo un CSV con pandas?", "a:x", "es", "code")]  # repeats a-4
+
+    def reader(mirrors: Path) -> Iterator[Record]:
+        return labelled(items, "no-such-labels")
+
+    for _ in range(2):  # the second run reads the first run's output in data/corpus and keeps it all the same
+        report = multilingual.write(tmp_path, corpus, data, dev, {"a_source": reader})
+        assert [r.id for r in read_jsonl(corpus / "a_source.jsonl")] == ["a-4"]
+        assert report["a_source"]["dropped_dev_overlap"] == 2
+        assert report["a_source"]["dropped_duplicate"] == 2

@@ -90,7 +90,11 @@ def sources() -> dict[str, Reader]:
     return out
 
 
-def write(mirrors: Path, out: Path, data: Path, dev: Path) -> dict[str, dict[str, object]]:
+def write(mirrors: Path, out: Path, data: Path, dev: Path,
+          readers: dict[str, Reader] | None = None) -> dict[str, dict[str, object]]:
+    """Writes `<out>/<name>.jsonl` for each reader (default: `sources()`); returns counts per file. Earlier output of
+    these readers in data/corpus is not taken for a duplicate, so `--out data/corpus` can be run again."""
+    readers = sources() if readers is None else readers
     out.mkdir(parents=True, exist_ok=True)
     held = [r.prompt for r in read_jsonl(dev)] if dev.exists() else []
     nonenglish = data / "corpus" / "nonenglish_dev.jsonl"
@@ -99,9 +103,10 @@ def write(mirrors: Path, out: Path, data: Path, dev: Path) -> dict[str, dict[str
     seen = {normalise(r.prompt) for path in sorted(data.rglob("*.txt")) for r in read_file(path, data)}
     corpus = data / "corpus"
     if corpus.is_dir():
-        seen |= {normalise(r.prompt) for path in sorted(corpus.glob("*.jsonl")) for r in read_jsonl(path)}
+        seen |= {normalise(r.prompt) for path in sorted(corpus.glob("*.jsonl")) if path.stem not in readers
+                 for r in read_jsonl(path)}
     report: dict[str, dict[str, object]] = {}
-    for name, make in sources().items():
+    for name, make in readers.items():
         kept, near_dev = drop_overlaps(make(mirrors), index)
         unique = []
         for record in kept:
