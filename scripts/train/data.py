@@ -27,12 +27,14 @@ class Record:
     prompt: str
     label: str
     source: str
-    #: ISO 639-1 language of the request (FORMAT.md), set on development-set lines only; None = not recorded.
+    #: ISO 639-1 language of the request (FORMAT.md), set on development-set lines and on the non-English training
+    #: records (scripts/train/corpus/multilingual.py); None = not recorded.
     lang: str | None = None
 
     def to_json(self) -> str:
         row = {"id": self.id, "prompt": self.prompt, "label": self.label, "source": self.source}
-        # Only when set: training records keep the exact JSON the manifest's training-data hash was taken over.
+        # Only when set: the older training records keep the exact JSON the manifest's training-data hash was taken
+        # over.
         if self.lang is not None:
             row["lang"] = self.lang
         return json.dumps(row, ensure_ascii=False)

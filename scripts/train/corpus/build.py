@@ -22,6 +22,7 @@ from scripts.train.corpus import (
     general_extra,
     hh_helpful,
     lookups,
+    multilingual,
     programming,
     puzzles,
     reasoning_extra,
@@ -78,7 +79,7 @@ def training_sources(mirrors: Path) -> dict[str, Callable[[], list[Record]]]:
         # Crowdworkers asking an assistant for help (HH-RLHF helpful-base test, every first turn read).
         "hh_rlhf_helpful": lambda: list(hh_helpful.records(mirrors)),
     } | {name: (lambda make=make: list(make(mirrors)))
-         for name, make in (tech_extra.SOURCES | general_extra.SOURCES).items()}
+         for name, make in (tech_extra.SOURCES | general_extra.SOURCES | multilingual.sources()).items()}
 
 
 def write(path: Path, records: Sequence[Record]) -> None:
