@@ -64,6 +64,7 @@ class Hyper:
     max_chars: int = 2000
     context_share: float = 0.2
     freeze_embeddings: bool = False
+    layers: int = 0  # keep only the base's first N transformer layers (0: all): cost falls about in proportion
     seed: int = 20250611
     threads: int = 2
 
@@ -99,7 +100,7 @@ def batches(lengths: Sequence[int], size: int, seed: int) -> list[list[int]]:
     return grouped
 
 
-def build_model(base: str, classes: int, freeze_embeddings: bool) -> Any:
+def build_model(base: str, classes: int, freeze_embeddings: bool, layers: int = 0) -> Any:
     import torch
     from transformers import AutoModel
 
@@ -110,6 +111,9 @@ def build_model(base: str, classes: int, freeze_embeddings: bool) -> Any:
             super().__init__()
             # Eager attention: the SDPA path exports NaN guards (IsNaN, Where) that cost ~10 % at batch 1.
             self.encoder = AutoModel.from_pretrained(base, attn_implementation="eager")
+            if layers:
+                self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+                self.encoder.config.num_hidden_layers = layers
             self.dropout = torch.nn.Dropout(0.1)
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, classes)
 
@@ -281,7 +285,7 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
     inputs = encode(train_records, builder, hyper)
     labels = [CLASSES.index(r.label) for r in train_records]
     print(f"training on {len(inputs)} records ({Counter(r.label for r in train_records)})", flush=True)
-    model = build_model(hyper.base, len(CLASSES), hyper.freeze_embeddings)
+    model = build_model(hyper.base, len(CLASSES), hyper.freeze_embeddings, hyper.layers)
     train_seconds = train(model, inputs, labels, pad_id or 0, hyper)
 
     held_inputs = [builder.for_texts(r.prompt.strip()) for r in heldout]
@@ -336,12 +340,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--freeze-embeddings", action="store_true")
+    parser.add_argument("--layers", type=int, default=0, help="keep the base's first N layers (0: all)")
     parser.add_argument("--seed", type=int, default=Hyper.seed)
     parser.add_argument("--limit", type=int, help="train on the first N records only (a smoke run)")
     args = parser.parse_args(argv)
     base, meta = resolve_base(args.base)
     hyper = Hyper(base=base, epochs=args.epochs, max_tokens=args.max_tokens,
-                  freeze_embeddings=args.freeze_embeddings, seed=args.seed)
+                  freeze_embeddings=args.freeze_embeddings, layers=args.layers, seed=args.seed)
     manifest = build(args.out, args.data, hyper, meta, args.limit)
     print(json.dumps(manifest["figures"], indent=1))
     print(f"wrote {args.out} in {manifest['build']['total_seconds']} s")
