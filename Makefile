@@ -60,14 +60,17 @@ unit: install
 	$(BIN)/pytest -q -m "not integration"
 
 # The whole suite on the locked LiteLLM, then the compat run on the newest supported one.
-# The environments install side by side (mostly downloads); one pytest session then runs everything,
-# the compatibility module on both ends of the tested LiteLLM range (the backends start once), and
-# the unit tests that reach LiteLLM (through router_hooks) run again on the newest release.
+# The environments install side by side (mostly downloads), lint starts as soon as .venv is there;
+# then one pytest run on two workers (the integration tests mostly wait on processes; each worker
+# has its own backends and proxies, a module stays on one worker) runs everything, the
+# compatibility module on both ends of the tested LiteLLM range, and the unit tests that reach
+# LiteLLM (through router_hooks) run again on the newest release.
 COMPAT_UNIT = $(shell grep -l -E 'router_hooks|litellm' tests/test_*.py)
+TEST_WORKERS ?= 2
 test:
-	$(MAKE) --no-print-directory -j4 install install-max promtool compat-env LITELLM=$(NEWEST_LITELLM)
-	$(MAKE) --no-print-directory lint
-	AGENT_ROUTER_COMPAT_BIN=$(CURDIR)/.venv-compat-$(NEWEST_LITELLM)/bin/litellm $(BIN)/pytest -q -ra --durations=15
+	$(MAKE) --no-print-directory -j4 install install-max promtool compat-env lint LITELLM=$(NEWEST_LITELLM)
+	AGENT_ROUTER_COMPAT_BIN=$(CURDIR)/.venv-compat-$(NEWEST_LITELLM)/bin/litellm \
+	  $(BIN)/pytest -q -ra --durations=15 -n $(TEST_WORKERS) --dist loadfile
 	.venv-compat-$(NEWEST_LITELLM)/bin/python -m pytest -q -ra -m "not integration" $(COMPAT_UNIT)
 
 # Another LiteLLM in an environment of its own, so that .venv stays the locked one: a venv holding

@@ -82,7 +82,10 @@ class PortPool:
         self._owned.discard(port)
 
 
-def session_pool() -> PortPool | None:
-    """A pool outside this host's ephemeral range, or None when the range leaves no gap."""
-    ports = reserved_range(local_port_range())
+def session_pool(share: int = 0, shares: int = 1) -> PortPool | None:
+    """A pool outside this host's ephemeral range, or None when the range leaves no gap.
+
+    Sessions that run side by side (the test workers of `pytest -n 2`) each take their own `share`
+    of `shares` (every `shares`-th port), so no two of them ever hand out the same port."""
+    ports = reserved_range(local_port_range())[share::shares]
     return PortPool(ports) if ports else None

@@ -8,6 +8,7 @@ it by its own handle also stops the children it forked (MAX Serve's model worker
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -158,11 +159,16 @@ for package in sorted({source.parent for source in root.rglob("*.mojo")}):
 
 
 def compile_max_extensions(max_bin: Path = VENV_MAX_BIN, timeout: float = 600) -> None:
-    """Build MAX's Mojo extension cache once, before several MAX Serve processes start at once."""
+    """Build MAX's Mojo extension cache once, before several MAX Serve processes start at once.
+
+    Sessions that start together (the two test workers) take turns on a lock file in the MAX
+    environment: the second finds the cache complete instead of loading a half-written one."""
     python = max_bin.parent / "python"
-    done = subprocess.run(
-        [str(python), "-c", _COMPILE_MOJO_MODULES], capture_output=True, text=True, timeout=timeout
-    )
+    with (max_bin.parent.parent / ".mojo-compile.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = subprocess.run(
+            [str(python), "-c", _COMPILE_MOJO_MODULES], capture_output=True, text=True, timeout=timeout
+        )
     if done.returncode != 0:
         raise RuntimeError(f"compiling MAX's Mojo extensions failed:\n{done.stderr[-4000:]}")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.ports import PortPool, session_pool
 from scripts.stack import ensure_echo_model
 from tests.support.cluster import Backend, Proxy, launch_proxy, start_backends
 from tests.support.wait import eventually
@@ -29,7 +30,7 @@ def echo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def backends(echo_model: Path, log_dir: Path) -> Iterator[dict[str, Backend]]:
-    started = start_backends(echo_model, log_dir)
+    started = start_backends(echo_model, log_dir, worker_pool())
     try:
         yield started
     finally:
@@ -50,6 +51,14 @@ def healthy_backends(backends: dict[str, Backend], request: pytest.FixtureReques
         shared: Proxy = request.getfixturevalue("proxy")
         eventually(lambda: _sees_all_healthy(shared), 60, "the shared proxy seeing every model healthy")
     return backends
+
+
+def worker_pool() -> PortPool | None:
+    """This session's ports for restartable backends: with pytest-xdist (`make test` runs two
+    workers, each with its own backends and proxies) worker gwN takes share N of the range."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return session_pool(int(worker.removeprefix("gw")), count)
 
 
 def _sees_all_healthy(proxy: Proxy) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.ports import PortPool, local_port_range, reserved_range
+from scripts.ports import PortPool, local_port_range, reserved_range, session_pool
 
 
 def test_the_range_is_the_gap_the_kernel_never_hands_out() -> None:
@@ -38,3 +38,13 @@ def test_ports_that_do_not_bind_now_are_skipped() -> None:
     assert pool.take() == 61007
     with pytest.raises(ValueError, match="non-empty"):
         PortPool(range(0))
+
+
+def test_side_by_side_sessions_take_disjoint_shares() -> None:
+    first, second = session_pool(0, 2), session_pool(1, 2)
+    assert first is not None and second is not None
+    taken_first = {first.take() for _ in range(20)}
+    taken_second = {second.take() for _ in range(20)}
+    assert not taken_first & taken_second
+    # every other port of the reserved range each
+    assert len({p % 2 for p in taken_first}) == len({p % 2 for p in taken_second}) == 1
