@@ -20,8 +20,9 @@ class ContextGate:
     def __init__(self, index: DeploymentIndex) -> None:
         self.index = index
 
-    def fit(self, model: str, size: TextSize) -> Fit:
-        """Where a request of `size` routed to `model` can go (`Fit.model` None: nowhere)."""
+    def fit(self, model: str, size: TextSize, allowed: frozenset[str] | None = None) -> Fit:
+        """Where a request of `size` routed to `model` can go (`Fit.model` None: nowhere), among
+        the models the caller may use (`allowed`, None: all)."""
         windows = self.index.windows()
         tokens = estimate_tokens(size)
         window = windows.get(model)
@@ -29,6 +30,8 @@ class ContextGate:
             return Fit(model, tokens, ((model, window),))
         router = self.index.router()
         chain = fallback_chains(router.fallbacks if router is not None else None).get(model, ())
+        if allowed is not None:
+            chain = tuple(m for m in chain if m in allowed)
         return choose_fitting(model, chain, windows, tokens)
 
     def fitter(self, tokens: int) -> Callable[[str], bool]:

@@ -31,6 +31,7 @@ from router_hooks.context_gate import ContextGate
 from router_hooks.continuation import CONTINUATION, DeploymentLookup, continued_record
 from router_hooks.health_gate import HealthGate
 from router_hooks.request_router import RequestRouter
+from router_hooks.tenant_access import AUTH_KEY, TenantAccess, granted
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class AgentRouterHook(CustomLogger):
         clock: Callable[[], float] = time.monotonic,
         health: HealthGate | None = None,
         context: ContextGate | None = None,
+        access: TenantAccess | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -60,7 +62,9 @@ class AgentRouterHook(CustomLogger):
         self._deployments = deployments
         self._aliases = aliases
         self._clock = clock
-        self.router = RequestRouter(config, classification, metrics, clock, health, context)
+        self.access = access
+        chains = health.chains if health is not None else dict
+        self.router = RequestRouter(config, classification, metrics, clock, health, context, chains)
         self.outcomes = Outcomes(metrics, deployments, clock, health)
 
     def is_routed(self, model: Any) -> bool:
@@ -101,20 +105,37 @@ class AgentRouterHook(CustomLogger):
         except Exception:
             # A bug in a reader must not fail the request: route() fails open for prompt=None.
             logger.exception("agent-router: reading the %s request failed", surface)
-        if continued is not None:
-            record = continued.rerouted(await self.router.available(continued.routed_model), "health")
+        allowed = await self._allowed(user_api_key_dict)
+        if continued is not None and (allowed is None or continued.routed_model in allowed):
+            fits = allowed.__contains__ if allowed is not None else None
+            record = continued.rerouted(await self.router.available(continued.routed_model, fits), "health")
         else:
-            record = await self.router.route(prompt, request=data, call_type=str(call_type))
+            record = await self.router.route(prompt, request=data, call_type=str(call_type), allowed=allowed)
         data["model"] = record.routed_model
         key = SURFACE_METADATA[surface]
         metadata = data.get(key)
         if not isinstance(metadata, dict):
             metadata = data[key] = {}
         metadata[META_KEY] = record
+        if allowed is not None and metadata.get(AUTH_KEY) is not None:
+            # LiteLLM re-checks each fallback against this object: name the caller's routed models.
+            metadata[AUTH_KEY] = granted(metadata[AUTH_KEY], allowed)
         request_errors.attach(metadata)
         logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
                      record.intent, record.confidence)
         return data
+
+    async def _allowed(self, token: Any) -> frozenset[str] | None:
+        """The models the caller may be routed to (None: all); a lookup failure restricts nothing
+        (LiteLLM's own checks still refuse what the key may not call) and is counted."""
+        if self.access is None:
+            return None
+        try:
+            return await self.access.allowed(token)
+        except Exception:
+            logger.exception("agent-router: the caller's model access could not be read; routing unrestricted")
+            self.metrics.error(self.config.default_model, "other")
+            return None
 
     def _check_direct(self, surface: Surface, data: Mapping[str, Any]) -> None:
         """A request naming one of the routed model groups itself is not classified, but bad input
