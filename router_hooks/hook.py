@@ -19,9 +19,11 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from plugins.config import RouterConfig
 from plugins.metrics.series import RouterMetrics
+from plugins.policies import Policies, budget_models
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
 from plugins.surfaces import Surface, read, surface_of, validate
+from plugins.tenant_policy import Caller
 from router_hooks import request_errors
 from router_hooks.call_data import META_KEY, SURFACE_METADATA
 from router_hooks.callbacks import Outcomes
@@ -63,6 +65,7 @@ class AgentRouterHook(CustomLogger):
         self._aliases = aliases
         self._clock = clock
         self.access = access
+        self.policies = Policies(config, metrics.policy_error)
         chains = health.chains if health is not None else dict
         self.router = RequestRouter(config, classification, metrics, clock, health, context, chains)
         self.outcomes = Outcomes(metrics, deployments, clock, health)
@@ -105,12 +108,13 @@ class AgentRouterHook(CustomLogger):
         except Exception:
             # A bug in a reader must not fail the request: route() fails open for prompt=None.
             logger.exception("agent-router: reading the %s request failed", surface)
-        allowed = await self._allowed(user_api_key_dict)
+        caller = await self._caller(user_api_key_dict)
+        allowed = caller.allowed
         if continued is not None and (allowed is None or continued.routed_model in allowed):
             fits = allowed.__contains__ if allowed is not None else None
             record = continued.rerouted(await self.router.available(continued.routed_model, fits), "health")
         else:
-            record = await self.router.route(prompt, request=data, call_type=str(call_type), allowed=allowed)
+            record = await self.router.route(prompt, request=data, call_type=str(call_type), caller=caller)
         data["model"] = record.routed_model
         key = SURFACE_METADATA[surface]
         metadata = data.get(key)
@@ -125,17 +129,27 @@ class AgentRouterHook(CustomLogger):
                      record.intent, record.confidence)
         return data
 
-    async def _allowed(self, token: Any) -> frozenset[str] | None:
-        """The models the caller may be routed to (None: all); a lookup failure restricts nothing
-        (LiteLLM's own checks still refuse what the key may not call) and is counted."""
-        if self.access is None:
-            return None
+    async def _caller(self, token: Any) -> Caller:
+        """The caller's policy (key over team over YAML), budget and models; a failed lookup
+        restricts nothing and is counted (LiteLLM's own checks still refuse what a key may not call)."""
+        policy = self.policies.default
+        budget: Mapping[str, str] = {}
         try:
-            return await self.access.allowed(token)
+            policy = self.policies.resolve(getattr(token, "token", None), getattr(token, "metadata", None),
+                                           getattr(token, "team_id", None), getattr(token, "team_metadata", None))
+            budget = budget_models(policy, (getattr(token, "spend", None), getattr(token, "max_budget", None)),
+                                   (getattr(token, "team_spend", None), getattr(token, "team_max_budget", None)))
         except Exception:
-            logger.exception("agent-router: the caller's model access could not be read; routing unrestricted")
+            logger.exception("agent-router: the caller's policy could not be read; the YAML's serves")
             self.metrics.error(self.config.default_model, "other")
-            return None
+        allowed = None
+        if self.access is not None:
+            try:
+                allowed = await self.access.allowed(token)
+            except Exception:
+                logger.exception("agent-router: the caller's model access could not be read; routing unrestricted")
+                self.metrics.error(self.config.default_model, "other")
+        return Caller(policy, budget, allowed)
 
     def _check_direct(self, surface: Surface, data: Mapping[str, Any]) -> None:
         """A request naming one of the routed model groups itself is not classified, but bad input

@@ -16,6 +16,7 @@ from plugins.record import RoutingRecord
 from plugins.request_size import measure_request
 from plugins.routing import choose_route, default_route
 from plugins.surfaces import surface_of
+from plugins.tenant_policy import Caller
 from router_hooks.classification import Classification
 from router_hooks.client_errors import invalid_request, no_allowed_model, prompt_field
 from router_hooks.context_gate import ContextGate
@@ -45,18 +46,21 @@ class RequestRouter:
 
     async def route(self, prompt: Prompt | None, count: bool = True,
                     request: Mapping[str, Any] | None = None, call_type: str = "acompletion",
-                    allowed: frozenset[str] | None = None) -> RoutingRecord:
+                    caller: Caller | None = None) -> RoutingRecord:
         """Classify `prompt` and pick its model, the caller's access, input window and health
         included; `count=False` records no metric (the operator's /router/classify asks without
         sending a request). `prompt=None` (the request could not be read) fails open like a
         classifier failure: the default model. `request` is the whole body, measured against the
-        models' input windows; `allowed` the models the caller may use (None: all)."""
+        models' input windows; `caller` the key's and team's policy, budget and models (None: the
+        YAML's policy, every model)."""
         started = self._clock()
+        config = caller.policy.config if caller is not None else self.config
+        allowed = caller.allowed if caller is not None else None
         try:
             if prompt is None:
                 raise RuntimeError("no prompt: the request could not be read")
             decided = await self.classification.decide(prompt, started, observed=count)
-            route = choose_route(decided.decision, self.config)
+            route = choose_route(decided.decision, config)
             if count:
                 self.metrics.classified(route.intent, route.level, self._clock() - started)
             record = RoutingRecord.of(route, decided.decision, decided.classifier, started)
@@ -65,13 +69,24 @@ class RequestRouter:
             if count:
                 self.metrics.error(self.config.default_model, "classifier")
             # Nobody decided: the record names the configured classifier, as before issue 18.
-            record = RoutingRecord.of(default_route(self.config), None, self.classification.kind, started)
+            record = RoutingRecord.of(default_route(config), None, self.classification.kind, started)
+        if caller is not None and caller.budget_models and not record.defaulted:
+            record = self._budgeted(record, caller.budget_models, count)
         if allowed is not None:
             record = self._within(record, allowed, call_type, count)
         record, fitting = self._fit_window(record, request, call_type, allowed)
         if allowed is not None:
             fitting = _both(fitting, allowed.__contains__)
         return record.rerouted(await self.available(record.routed_model, fitting), "health")
+
+    def _budgeted(self, record: RoutingRecord, models: Mapping[str, str], count: bool) -> RoutingRecord:
+        """The caller's spend reached its `budget.at`: the intent goes to the budget's model."""
+        target = models.get(record.intent)
+        if target is None or target == record.chosen_model:
+            return record
+        if count:
+            self.metrics.policy_rerouted(record.chosen_model, target, "budget")
+        return record.with_primary(target, "budget")
 
     def _within(self, record: RoutingRecord, allowed: frozenset[str], call_type: str,
                 count: bool) -> RoutingRecord:

@@ -24,6 +24,8 @@ FallbackReason = Literal["deadline", "queue_full", "error"]
 FALLBACK_REASONS: Final[tuple[FallbackReason, ...]] = get_args(FallbackReason)
 # Why a tenant's primary is not the YAML's (plugins.record.PolicyReason).
 POLICY_REASONS: Final = ("access", "budget")
+# Whose agent_router policy did not validate.
+POLICY_SCOPES: Final = ("key", "team")
 
 # LLM calls take from tens of milliseconds (echo backends, short answers) to minutes.
 LATENCY_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
@@ -104,6 +106,11 @@ class RouterMetrics:
             "Requests whose primary the caller's access or budget moved off the intent's model.",
             ["from_model", "to_model", "reason"], registry=reg,
         )
+        self.policy_errors = Counter(
+            "agent_router_policy_errors",
+            "Requests whose key's or team's agent_router policy did not validate (the next one served).",
+            ["scope"], registry=reg,
+        )
         self.window = fallback_window or FallbackWindow()
         self._initialise()
 
@@ -128,6 +135,8 @@ class RouterMetrics:
                 self.intent_classification.labels(intent, level)
         for reason in FALLBACK_REASONS:
             self.classifier_fallbacks.labels(reason)
+        for scope in POLICY_SCOPES:
+            self.policy_errors.labels(scope)
 
     def classified(self, intent: str, level: str, seconds: float) -> None:
         self.classification_latency.observe(seconds)
@@ -135,6 +144,9 @@ class RouterMetrics:
 
     def policy_rerouted(self, from_model: str, to_model: str, reason: str) -> None:
         self.policy_reroutes.labels(from_model, to_model, reason).inc()
+
+    def policy_error(self, scope: str) -> None:
+        self.policy_errors.labels(scope).inc()
 
     def classifier_fallback(self, reason: FallbackReason) -> None:
         self.classifier_fallbacks.labels(reason).inc()
