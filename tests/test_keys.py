@@ -25,12 +25,18 @@ from tests.support.scrape import parse, scrape, value
 pytestmark = pytest.mark.integration
 
 ACCESS_GROUP = "agent-router-models"
+CODE = "Write a Python function that parses a CSV file and fix this bug: ```x = [1,2```"
+REASONING = "Solve step by step: how many ways can 3 people sit in 5 chairs? Prove it."
+OUTSIDE = "outside-model"  # a deployment outside the access group
 GROUP_KEY = "sk-test-group-key"  # models: [agent-router-models], as docs/DEPLOYMENT.md advises
 ROUTER_KEY = "sk-test-router-key"  # models: [agent-router]
 # Issue 20: keys whose lists limit routing (see KEYS below).
 NAMED_KEY = "sk-test-named-key"
 TEAM_KEY = "sk-test-team-key"
 NONE_KEY = "sk-test-none-key"
+POLICY_KEY = "sk-test-policy-key"
+BUDGET_KEY = "sk-test-budget-key"
+BAD_POLICY_KEY = "sk-test-bad-policy-key"
 KEYS: dict[str, Any] = {
     GROUP_KEY: [ACCESS_GROUP],
     ROUTER_KEY: ["agent-router"],
@@ -41,10 +47,20 @@ KEYS: dict[str, Any] = {
     # Key allows llama, its team qwen-coder: nothing is left to route to.
     NONE_KEY: {"models": ["agent-router", "llama"], "team_id": "team-coders",
                "team_models": ["agent-router", "qwen-coder"]},
+    # Its own intent map: code goes to deepseek-r1.
+    POLICY_KEY: {"models": [ACCESS_GROUP], "metadata": {"agent_router": {"intent_models": {"code": "deepseek-r1"}}}},
+    # 90% of its team's budget spent, over the team policy's `at`: reasoning goes to llama.
+    BUDGET_KEY: {"models": [ACCESS_GROUP], "team_id": "team-thrifty", "team_spend": 90.0, "team_max_budget": 100.0,
+                 "team_metadata": {"agent_router": {"budget": {"at": 0.8, "intent_models": {"reasoning": "llama"}}}}},
+    # Names a model the YAML does not route: ignored, the YAML's policy serves.
+    BAD_POLICY_KEY: {"models": [ACCESS_GROUP], "metadata": {"agent_router": {"intent_models": {"code": OUTSIDE}}}},
 }
-CODE = "Write a Python function that parses a CSV file and fix this bug: ```x = [1,2```"
-REASONING = "Solve step by step: how many ways can 3 people sit in 5 chairs? Prove it."
-OUTSIDE = "outside-model"  # a deployment outside the access group
+# (key, prompt) -> (intent, YAML model, tenant primary, header reason)
+TENANTS = {
+    "restricted": (NAMED_KEY, CODE, ("code", "qwen-coder", "llama", "access")),
+    "own-policy": (POLICY_KEY, CODE, ("code", "qwen-coder", "deepseek-r1", None)),
+    "near-budget": (BUDGET_KEY, REASONING, ("reasoning", "deepseek-r1", "llama", "budget")),
+}
 
 
 def keyed_config(path: Path) -> Path:
@@ -101,6 +117,51 @@ def test_limited_key_calls_agent_router_and_is_routed(
     assert routing(resp)["model_id"] == "qwen-coder"
 
 
+@pytest.mark.parametrize("tenant", list(TENANTS))
+def test_tenants_are_routed_by_their_policy_on_every_surface(keyed_proxy: Proxy, tenant: str) -> None:
+    """restricted: [agent-router, llama] sends code (qwen-coder in the YAML) to llama, the first
+    allowed model of qwen-coder's chain; own-policy: its metadata maps code to deepseek-r1;
+    near-budget: its team spent 90% with `budget.at: 0.8`. The tenant's primary serves, so no
+    fallback is counted; access and budget moves are counted as policy reroutes."""
+    key, prompt, (intent, yaml_model, primary, reason) = TENANTS[tenant]
+    reroutes = {"from_model": yaml_model, "to_model": primary, "reason": reason or "access"}
+    before = parse(scrape(keyed_proxy))
+    base = keyed_proxy.base_url
+    with openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0) as oai, \
+            anthropic.Anthropic(base_url=base, api_key=key, max_retries=0) as claude:
+        answers: list[Any] = [
+            oai.chat.completions.with_raw_response.create(
+                model="agent-router", max_tokens=8, messages=[{"role": "user", "content": prompt}]),
+            oai.completions.with_raw_response.create(model="agent-router", max_tokens=8, prompt=prompt),
+            oai.responses.with_raw_response.create(model="agent-router", max_output_tokens=16, input=prompt),
+            claude.messages.with_raw_response.create(
+                model="agent-router", max_tokens=8, messages=[{"role": "user", "content": prompt}]),
+        ]
+    for raw in answers:
+        meta = json.loads(raw.headers["x-routing-metadata"])
+        assert (meta["intent"], meta["primary_model"], meta["model_id"]) == (intent, primary, primary), meta
+        assert meta["reason"] == reason and meta["fallback_used"] is False
+    after = parse(scrape(keyed_proxy))
+    moved = value(after, "agent_router_policy_reroutes_total", **reroutes) - value(
+        before, "agent_router_policy_reroutes_total", **reroutes)
+    assert moved == (4 if reason else 0)
+    assert value(after, "agent_router_fallback_requests_total", from_model=primary, to_model=yaml_model) == value(
+        before, "agent_router_fallback_requests_total", from_model=primary, to_model=yaml_model)
+
+
+def test_an_invalid_policy_never_fails_the_request(keyed_proxy: Proxy) -> None:
+    before = value(parse(scrape(keyed_proxy)), "agent_router_policy_errors_total", scope="key")
+    for _ in range(2):
+        resp = call(keyed_proxy, BAD_POLICY_KEY)
+        assert resp.status_code == 200, resp.text
+        assert routing(resp)["primary_model"] == "qwen-coder"  # the YAML's policy
+    assert value(parse(scrape(keyed_proxy)), "agent_router_policy_errors_total", scope="key") - before == 2
+    log = keyed_proxy.process.log_path.read_text(errors="replace")
+    warned = [line for line in log.splitlines() if "agent_router policy of key" in line]
+    assert len(warned) == 1 and OUTSIDE in warned[0], warned
+    assert BAD_POLICY_KEY not in log
+
+
 def test_group_key_keeps_its_fallbacks_when_the_routed_model_fails(
     keyed_proxy: Proxy, healthy_backends: dict[str, Backend]
 ) -> None:
@@ -141,7 +202,8 @@ def test_key_limited_to_agent_router_alone_keeps_its_fallbacks(
     `enforce_fallback_model_access` stays on.
 
     It fails deepseek-r1, not qwen-coder: the earlier test left qwen-coder cooled down and marked
-    unhealthy in this proxy, and the bundle's health gate would route around it before LiteLLM."""
+    unhealthy in this proxy, and the bundle's health gate would route around it before LiteLLM.
+    The tenant tests run before both (they expect every model healthy)."""
     deepseek = healthy_backends["deepseek-r1"].fault
     before = deepseek.count("/v1/chat/completions")
     deepseek.mode = "error500"
@@ -154,32 +216,6 @@ def test_key_limited_to_agent_router_alone_keeps_its_fallbacks(
     meta = routing(resp)
     assert meta["primary_model"] == "deepseek-r1" and meta["fallback_used"] is True
     assert meta["model_id"] == "llama" and meta["reason"] == "fallback"
-
-
-def test_named_target_limits_routing_on_every_surface(keyed_proxy: Proxy) -> None:
-    """[agent-router, llama]: a code prompt (qwen-coder in the YAML) goes to llama, the first
-    allowed model of qwen-coder's chain; `llama` is the tenant's primary, so no fallback is counted."""
-    before = parse(scrape(keyed_proxy))
-    labels = {"from_model": "qwen-coder", "to_model": "llama", "reason": "access"}
-    base = keyed_proxy.base_url
-    with openai.OpenAI(base_url=base + "/v1", api_key=NAMED_KEY, max_retries=0) as oai, \
-            anthropic.Anthropic(base_url=base, api_key=NAMED_KEY, max_retries=0) as claude:
-        answers: list[Any] = [
-            oai.chat.completions.with_raw_response.create(
-                model="agent-router", max_tokens=8, messages=[{"role": "user", "content": CODE}]),
-            oai.completions.with_raw_response.create(model="agent-router", max_tokens=8, prompt=CODE),
-            oai.responses.with_raw_response.create(model="agent-router", max_output_tokens=16, input=CODE),
-            claude.messages.with_raw_response.create(
-                model="agent-router", max_tokens=8, messages=[{"role": "user", "content": CODE}]),
-        ]
-    for raw in answers:
-        meta = json.loads(raw.headers["x-routing-metadata"])
-        assert (meta["intent"], meta["primary_model"], meta["model_id"]) == ("code", "llama", "llama"), meta
-        assert meta["reason"] == "access" and meta["fallback_used"] is False
-    after = parse(scrape(keyed_proxy))
-    assert value(after, "agent_router_policy_reroutes_total", **labels) - value(
-        before, "agent_router_policy_reroutes_total", **labels) == 4
-    assert value(after, "agent_router_fallback_rate", model="llama") == 0
 
 
 def test_team_models_limit_routing(keyed_proxy: Proxy, healthy_backends: dict[str, Backend]) -> None:
