@@ -82,8 +82,9 @@ class AgentRouterHook(CustomLogger):
         return bool(target == self.config.virtual_model)
 
     async def route(self, prompt: Prompt | None, count: bool = True,
-                    request: Mapping[str, Any] | None = None, call_type: str = "acompletion") -> RoutingRecord:
-        return await self.router.route(prompt, count, request, call_type)
+                    request: Mapping[str, Any] | None = None, call_type: str = "acompletion",
+                    caller: Caller | None = None) -> RoutingRecord:
+        return await self.router.route(prompt, count, request, call_type, caller)
 
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
@@ -108,7 +109,7 @@ class AgentRouterHook(CustomLogger):
         except Exception:
             # A bug in a reader must not fail the request: route() fails open for prompt=None.
             logger.exception("agent-router: reading the %s request failed", surface)
-        caller = await self._caller(user_api_key_dict)
+        caller = await self.caller(user_api_key_dict)
         allowed = caller.allowed
         if continued is not None and (allowed is None or continued.routed_model in allowed):
             fits = allowed.__contains__ if allowed is not None else None
@@ -129,7 +130,7 @@ class AgentRouterHook(CustomLogger):
                      record.intent, record.confidence)
         return data
 
-    async def _caller(self, token: Any) -> Caller:
+    async def caller(self, token: Any) -> Caller:
         """The caller's policy (key over team over YAML), budget and models; a failed lookup
         restricts nothing and is counted (LiteLLM's own checks still refuse what a key may not call)."""
         policy = self.policies.default

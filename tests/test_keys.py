@@ -248,3 +248,28 @@ def test_no_allowed_model_is_403_in_each_surface_format(
     body = denied.value.body
     assert isinstance(body, dict) and body.get("type") == "error", body  # Anthropic's error format
     assert counts == {m: b.fault.count("/v1/chat/completions") for m, b in healthy_backends.items()}
+
+
+def test_classify_answers_as_a_simulated_tenant(keyed_proxy: Proxy) -> None:
+    """An admin key passes a tenant's fields in the body; how ordinary keys reach /router/* is the
+    learning-loop issue's (19) to decide. Nothing is sent to a model."""
+    def classify(tenant: Any = None, content: str = CODE) -> httpx.Response:
+        envelope: dict[str, Any] = {"body": {"model": "agent-router",
+                                             "messages": [{"role": "user", "content": content}]}}
+        if tenant is not None:
+            envelope["tenant"] = tenant
+        return keyed_proxy.client.post("/router/classify", json=envelope)
+
+    plain = classify().json()
+    assert (plain["model"], plain["reason"], plain["allowed_models"]) == ("qwen-coder", None, None)
+    restricted = classify({"models": ["agent-router", "llama"]}).json()
+    assert (restricted["primary_model"], restricted["yaml_model"], restricted["reason"]) == (
+        "llama", "qwen-coder", "access")
+    assert restricted["allowed_models"] == ["llama"] and "may not use qwen-coder" in restricted["why"]
+    budget = classify({"team_id": "t", "team_spend": 9, "team_max_budget": 10, "team_metadata": {
+        "agent_router": {"budget": {"at": 0.8, "intent_models": {"reasoning": "llama"}}}}}, REASONING).json()
+    assert (budget["primary_model"], budget["reason"]) == ("llama", "budget")
+    nothing = classify(KEYS[NONE_KEY])
+    assert nothing.status_code == 403 and nothing.json()["error"]["type"] == "key_model_access_denied"
+    assert classify("not an object").status_code == 400
+    assert classify({"api_key": "sk-other"}).status_code == 400  # only the tenant fields
