@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from plugins.budget import caller_share
+from plugins.classify.continuity import ContinuityCache, view_key
 from plugins.config import RouterConfig
+from plugins.prompt import Prompt
 from plugins.tenant_policy import PolicyBlock, PolicyError, TenantPolicy, block_of, merge, parse_block
 
 logger = logging.getLogger(__name__)
@@ -74,3 +76,16 @@ def budget_models(policy: TenantPolicy, key: tuple[Any, Any], team: tuple[Any, A
         return {}
     share = caller_share(key, team)
     return budget.intent_models if share is not None and share >= budget.at else {}
+
+
+class BudgetMemory:
+    """Whether a task's first turn was over its caller's `budget.at`, kept for its continuations
+    (the same conversation view, `plugins.classify.continuity`) within this process: a task that
+    crosses the threshold mid-way stays on the models it started with. Keyed on the caller too, so
+    two tenants sending the same conversation never share a decision."""
+
+    def __init__(self, size: int) -> None:
+        self._first: ContinuityCache[bool] = ContinuityCache(size)
+
+    def keep(self, caller: str, prompt: Prompt, reached: bool) -> bool:
+        return self._first.keep(view_key(prompt) + caller.encode("utf-8", "surrogatepass"), reached)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from fastapi import HTTPException
@@ -19,7 +20,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from plugins.config import RouterConfig
 from plugins.metrics.series import RouterMetrics
-from plugins.policies import Policies, budget_models
+from plugins.policies import BudgetMemory, Policies, budget_models
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
 from plugins.surfaces import Surface, read, surface_of, validate
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["CONTINUATION", "HEADER", "AgentRouterHook"]
 
 AliasLookup = Callable[[], Mapping[str, Any]]
+# Tasks whose first turn's budget decision is kept (a 16-byte digest plus the caller's id each).
+BUDGET_MEMORY_SIZE = 10_000
 
 
 class AgentRouterHook(CustomLogger):
@@ -66,6 +69,7 @@ class AgentRouterHook(CustomLogger):
         self._clock = clock
         self.access = access
         self.policies = Policies(config, metrics.policy_error)
+        self.budgets = BudgetMemory(BUDGET_MEMORY_SIZE)
         chains = health.chains if health is not None else dict
         self.router = RequestRouter(config, classification, metrics, clock, health, context, chains)
         self.outcomes = Outcomes(metrics, deployments, clock, health)
@@ -110,6 +114,8 @@ class AgentRouterHook(CustomLogger):
             # A bug in a reader must not fail the request: route() fails open for prompt=None.
             logger.exception("agent-router: reading the %s request failed", surface)
         caller = await self.caller(user_api_key_dict)
+        if prompt is not None and caller.policy.budget is not None:
+            caller = self._budget_kept(caller, prompt, user_api_key_dict)
         allowed = caller.allowed
         if continued is not None and (allowed is None or continued.routed_model in allowed):
             fits = allowed.__contains__ if allowed is not None else None
@@ -151,6 +157,18 @@ class AgentRouterHook(CustomLogger):
                 logger.exception("agent-router: the caller's model access could not be read; routing unrestricted")
                 self.metrics.error(self.config.default_model, "other")
         return Caller(policy, budget, allowed)
+
+    def _budget_kept(self, caller: Caller, prompt: Prompt, token: Any) -> Caller:
+        """The budget decision of the task's first turn (`BudgetMemory`), for every later turn."""
+        budget = caller.policy.budget
+        who = getattr(token, "token", None) or getattr(token, "team_id", None) or ""
+        try:
+            reached = self.budgets.keep(str(who), prompt, bool(caller.budget_models))
+        except Exception:  # a cache bug must not fail the request: this turn's own decision stands
+            logger.exception("agent-router: the budget memory failed")
+            return caller
+        models = budget.intent_models if reached and budget is not None else {}
+        return caller if models == caller.budget_models else replace(caller, budget_models=models)
 
     def _check_direct(self, surface: Surface, data: Mapping[str, Any]) -> None:
         """A request naming one of the routed model groups itself is not classified, but bad input

@@ -100,3 +100,29 @@ def test_budget_models_apply_from_the_share() -> None:
     assert budget_models(policy, (None, None), (None, None)) == {}  # no spend figures: no move
     assert budget_models(policy, (1.0, 0.0), (None, None)) == {}  # a max budget of 0
     assert budget_models(p.default, (10.0, 10.0), (None, None)) == {}  # the YAML sets no budget
+
+
+def test_a_task_keeps_its_first_turns_budget_decision() -> None:
+    """Decided at a task's first turn: a continuation (the same conversation view) keeps it even
+    when the spend crosses `budget.at` in between; a new task sees the new spend."""
+    import asyncio
+
+    from litellm.proxy._types import UserAPIKeyAuth
+
+    from tests.support.hooks import build_hook
+
+    hook = build_hook().hook
+    policy = meta(budget={"at": 0.8, "intent_models": {"reasoning": "llama"}})
+
+    def turn(spend: float, content: str) -> str:
+        token = UserAPIKeyAuth(api_key="sk-budget-test", metadata=policy, spend=spend, max_budget=10.0)
+        body = {"model": "agent-router", "messages": [{"role": "user", "content": content}]}
+        routed = asyncio.run(hook.async_pre_call_hook(token, None, body, "acompletion"))
+        return str(routed["model"])
+
+    task = "Solve step by step: how many ways can 3 people sit in 5 chairs? Prove it."
+    assert turn(7.0, task) == "deepseek-r1"
+    assert turn(9.0, task) == "deepseek-r1"  # the same task: its first turn was under budget
+    other = "Prove that the square root of 2 is irrational, step by step."
+    assert turn(9.0, other) == "llama"
+    assert turn(1.0, other) == "llama"  # and a task started over budget stays there
