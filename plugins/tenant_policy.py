@@ -106,3 +106,9 @@ class Caller:
     budget_models: Mapping[str, str] = field(default_factory=dict)
     #: The models it may be routed to (None: all).
     allowed: frozenset[str] | None = None
+    #: The key's own `router_settings.fallbacks` as chains (None: the YAML's), LiteLLM's key-level
+    #: routing data, read where the hook walks a chain (access, context window, health).
+    chains: Mapping[str, tuple[str, ...]] | None = None
+
+    def chain(self, model: str, default: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+        return (self.chains if self.chains is not None else default).get(model, ())

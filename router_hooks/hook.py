@@ -23,6 +23,7 @@ from plugins.metrics.series import RouterMetrics
 from plugins.policies import BudgetMemory, Policies, budget_models
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
+from plugins.routing import fallback_chains
 from plugins.surfaces import Surface, read, surface_of, validate
 from plugins.tenant_policy import Caller
 from router_hooks import request_errors
@@ -119,7 +120,9 @@ class AgentRouterHook(CustomLogger):
         allowed = caller.allowed
         if continued is not None and (allowed is None or continued.routed_model in allowed):
             fits = allowed.__contains__ if allowed is not None else None
-            record = continued.rerouted(await self.router.available(continued.routed_model, fits), "health")
+            model = continued.routed_model
+            own = caller.chains.get(model, ()) if caller.chains is not None else None
+            record = continued.rerouted(await self.router.available(model, fits, own), "health")
         else:
             record = await self.router.route(prompt, request=data, call_type=str(call_type), caller=caller)
         data["model"] = record.routed_model
@@ -156,7 +159,7 @@ class AgentRouterHook(CustomLogger):
             except Exception:
                 logger.exception("agent-router: the caller's model access could not be read; routing unrestricted")
                 self.metrics.error(self.config.default_model, "other")
-        return Caller(policy, budget, allowed)
+        return Caller(policy, budget, allowed, _own_chains(token))
 
     def _budget_kept(self, caller: Caller, prompt: Prompt, token: Any) -> Caller:
         """The budget decision of the task's first turn (`BudgetMemory`), for every later turn."""
@@ -226,3 +229,12 @@ class AgentRouterHook(CustomLogger):
         traceback_str: str | None = None,
     ) -> HTTPException | None:
         return self.outcomes.request_failed(request_data, original_exception)
+
+
+def _own_chains(token: Any) -> Mapping[str, tuple[str, ...]] | None:
+    """The key's `router_settings.fallbacks` (LiteLLM 1.108.7 prefers them over the router's,
+    common_request_processing.py `_configured_fallbacks`); a team's live in the team row, which
+    only the database has."""
+    settings = getattr(token, "router_settings", None)
+    fallbacks = settings.get("fallbacks") if isinstance(settings, Mapping) else None
+    return fallback_chains(fallbacks) if isinstance(fallbacks, list) and fallbacks else None

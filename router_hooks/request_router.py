@@ -72,12 +72,14 @@ class RequestRouter:
             record = RoutingRecord.of(default_route(config), None, self.classification.kind, started)
         if caller is not None and caller.budget_models and not record.defaulted:
             record = self._budgeted(record, caller.budget_models, count)
-        if allowed is not None:
-            record = self._within(record, allowed, call_type, count)
-        record, fitting = self._fit_window(record, request, call_type, allowed)
+        if caller is not None and caller.allowed is not None:
+            record = self._within(record, caller, call_type, count)
+        own = caller.chains if caller is not None else None
+        record, fitting = self._fit_window(record, request, call_type, allowed, own)
         if allowed is not None:
             fitting = _both(fitting, allowed.__contains__)
-        return record.rerouted(await self.available(record.routed_model, fitting), "health")
+        chain = own.get(record.routed_model, ()) if own is not None else None
+        return record.rerouted(await self.available(record.routed_model, fitting, chain), "health")
 
     def _budgeted(self, record: RoutingRecord, models: Mapping[str, str], count: bool) -> RoutingRecord:
         """The caller's spend reached its `budget.at`: the intent goes to the budget's model."""
@@ -88,12 +90,12 @@ class RequestRouter:
             self.metrics.policy_rerouted(record.chosen_model, target, "budget")
         return record.with_primary(target, "budget")
 
-    def _within(self, record: RoutingRecord, allowed: frozenset[str], call_type: str,
-                count: bool) -> RoutingRecord:
+    def _within(self, record: RoutingRecord, caller: Caller, call_type: str, count: bool) -> RoutingRecord:
         """The record with the caller's primary: the intent's model if allowed, else the first
         allowed model of its fallback chain (then of the YAML's models); none at all: 403."""
         model = record.chosen_model
-        primary = allowed_primary(model, self._chains().get(model, ()), allowed, self.config.models)
+        chain = caller.chain(model, self._chains())
+        primary = allowed_primary(model, chain, caller.allowed or frozenset(), self.config.models)
         if primary is None:
             raise no_allowed_model(surface_of(call_type))
         if primary != model and count:
@@ -102,11 +104,11 @@ class RequestRouter:
 
     def _fit_window(
         self, record: RoutingRecord, data: Mapping[str, Any] | None, call_type: str,
-        allowed: frozenset[str] | None = None,
+        allowed: frozenset[str] | None = None, chains: Mapping[str, tuple[str, ...]] | None = None,
     ) -> tuple[RoutingRecord, Callable[[str], bool] | None]:
         """The record sent to the first (allowed) model of its chain whose input window takes the
         whole request, and a predicate keeping later reroutes (health) to models that fit."""
-        fit = self._fit(record.chosen_model, data, call_type, allowed)
+        fit = self._fit(record.chosen_model, data, call_type, allowed, chains)
         if fit is None or self.context is None:
             return record, None
         if fit.model is None:
@@ -116,24 +118,27 @@ class RequestRouter:
         return record.rerouted(fit.model, "context_window"), self.context.fitter(fit.tokens)
 
     def _fit(self, model: str, data: Mapping[str, Any] | None, call_type: str,
-             allowed: frozenset[str] | None) -> Fit | None:
+             allowed: frozenset[str] | None, chains: Mapping[str, tuple[str, ...]] | None) -> Fit | None:
         """Where the request fits by its whole text (None: not measured, or measuring failed)."""
         if self.context is None or data is None:
             return None
         try:
             size = measure_request(data, call_type)
-            return None if size is None else self.context.fit(model, size, allowed)
+            chain = chains.get(model, ()) if chains is not None else None
+            return None if size is None else self.context.fit(model, size, allowed, chain)
         except Exception:
             logger.exception("agent-router: context-window check failed; keeping %s", model)
             self.metrics.error(model, "other")
             return None
 
-    async def available(self, model: str, fits: Callable[[str], bool] | None = None) -> str:
-        """`model`, or the first available (and fitting) model of its chain when it is unhealthy."""
+    async def available(self, model: str, fits: Callable[[str], bool] | None = None,
+                        chain: tuple[str, ...] | None = None) -> str:
+        """`model`, or the first available (and fitting) model of its chain (`chain`: the caller's
+        own, else the YAML's) when it is unhealthy."""
         if self.health is None:
             return model
         try:
-            return await self.health.reroute(model, fits)
+            return await self.health.reroute(model, fits, chain)
         except Exception:
             logger.exception("agent-router: health check failed; keeping %s", model)
             return model

@@ -490,3 +490,16 @@ def test_a_deployment_replaced_in_place_is_seen_by_the_gate() -> None:
     assert run(gate.cooldowns(["qwen-coder"])) == {}
     router.model_list[1]["model_info"]["id"] = "id-new"  # same list object, same length
     assert run(gate.cooldowns(["qwen-coder"])) == {"qwen-coder": 30.0}
+
+
+def test_the_callers_own_chain_replaces_the_yamls() -> None:
+    """A key's router_settings.fallbacks (Caller.chains) decide where access and health send it."""
+    state = make_state(n=1)
+    hook, _, _ = make_hook(state)
+    own = {"qwen-coder": ("deepseek-r1", "llama")}
+    caller = Caller(hook.policies.default, {}, frozenset({"llama", "deepseek-r1"}), own)
+    record = run(hook.route(Prompt("fix this python function bug"), caller=caller))
+    assert (record.chosen_model, record.policy_reason) == ("deepseek-r1", "access")  # the YAML's: llama
+    state.record_failure("qwen-coder", "connection")
+    everyone = Caller(hook.policies.default, {}, None, own)
+    assert run(hook.route(Prompt("fix this python function bug"), caller=everyone)).routed_model == "deepseek-r1"

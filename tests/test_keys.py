@@ -37,6 +37,7 @@ NONE_KEY = "sk-test-none-key"
 POLICY_KEY = "sk-test-policy-key"
 BUDGET_KEY = "sk-test-budget-key"
 BAD_POLICY_KEY = "sk-test-bad-policy-key"
+OWN_CHAIN_KEY = "sk-test-own-chain-key"
 KEYS: dict[str, Any] = {
     GROUP_KEY: [ACCESS_GROUP],
     ROUTER_KEY: ["agent-router"],
@@ -54,6 +55,9 @@ KEYS: dict[str, Any] = {
                  "team_metadata": {"agent_router": {"budget": {"at": 0.8, "intent_models": {"reasoning": "llama"}}}}},
     # Names a model the YAML does not route: ignored, the YAML's policy serves.
     BAD_POLICY_KEY: {"models": [ACCESS_GROUP], "metadata": {"agent_router": {"intent_models": {"code": OUTSIDE}}}},
+    # Without qwen-coder, with its own fallback chain for it (LiteLLM's key-level router_settings).
+    OWN_CHAIN_KEY: {"models": ["agent-router", "llama", "deepseek-r1"],
+                    "router_settings": {"fallbacks": [{"qwen-coder": ["deepseek-r1", "llama"]}]}},
 }
 # (key, prompt) -> (intent, YAML model, tenant primary, header reason)
 TENANTS = {
@@ -229,6 +233,14 @@ def test_team_models_limit_routing(keyed_proxy: Proxy, healthy_backends: dict[st
     # (enforce_key_and_fallback_model_access; the team check in common_checks needs the team row):
     # naming a target outside the team's list directly is served. Documented in docs/TENANCY.md.
     assert call(keyed_proxy, TEAM_KEY, model="llama").status_code == 200
+
+
+def test_the_keys_own_fallback_chain_picks_its_primary(keyed_proxy: Proxy) -> None:
+    """The YAML's chain for qwen-coder starts with llama; the key's router_settings start with deepseek-r1."""
+    resp = call(keyed_proxy, OWN_CHAIN_KEY)
+    assert resp.status_code == 200, resp.text
+    meta = routing(resp)
+    assert (meta["primary_model"], meta["model_id"], meta["reason"]) == ("deepseek-r1", "deepseek-r1", "access")
 
 
 def test_no_allowed_model_is_403_in_each_surface_format(

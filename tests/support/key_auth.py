@@ -24,7 +24,7 @@ from litellm.proxy._types import LitellmUserRoles, UserAPIKeyAuth
 KEYS_ENV = "AGENT_ROUTER_TEST_KEYS"
 # What a test key may carry besides its models: the fields LiteLLM fills from the key and team rows.
 FIELDS = frozenset({"models", "team_id", "team_models", "team_metadata", "metadata", "spend", "max_budget",
-                    "team_spend", "team_max_budget", "team_alias", "key_alias"})
+                    "team_spend", "team_max_budget", "team_alias", "key_alias", "router_settings"})
 
 
 async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
