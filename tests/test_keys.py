@@ -285,3 +285,23 @@ def test_classify_answers_as_a_simulated_tenant(keyed_proxy: Proxy) -> None:
     assert nothing.status_code == 403 and nothing.json()["error"]["type"] == "key_model_access_denied"
     assert classify("not an object").status_code == 400
     assert classify({"api_key": "sk-other"}).status_code == 400  # only the tenant fields
+
+
+def test_fallbacks_stay_within_the_callers_models(
+    keyed_proxy: Proxy, healthy_backends: dict[str, Backend]
+) -> None:
+    """[agent-router, llama] routed to llama, and llama fails: LiteLLM's re-check (left on) refuses
+    qwen-coder and deepseek-r1 for this key, so no other backend is called. Last in the module: it
+    leaves llama failing in this proxy's view."""
+    counts = {m: b.fault.count("/v1/chat/completions") for m, b in healthy_backends.items()}
+    llama = healthy_backends["llama"].fault
+    llama.mode = "error500"
+    try:
+        resp = call(keyed_proxy, NAMED_KEY)
+    finally:
+        llama.mode = "pass"
+    assert resp.status_code >= 500, resp.text
+    assert "not authorized" in resp.json()["error"]["message"]
+    assert llama.count("/v1/chat/completions") > counts["llama"]
+    assert all(healthy_backends[m].fault.count("/v1/chat/completions") == counts[m]
+               for m in ("qwen-coder", "deepseek-r1"))
