@@ -3,12 +3,13 @@ block, an invalid block replaced by the next one down (team, then the YAML) and 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from plugins.budget import caller_share
-from plugins.classify.continuity import ContinuityCache, view_key
+from plugins.classify.continuity import DIGEST_SIZE, ContinuityCache
 from plugins.config import RouterConfig
 from plugins.prompt import Prompt
 from plugins.tenant_policy import PolicyBlock, PolicyError, TenantPolicy, block_of, merge, parse_block
@@ -17,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 # Distinct (key block, team block) pairs kept; more are re-validated (and never warned twice).
 CACHE_SIZE = 1024
+# Characters of each text's head and tail that identify a task for the budget memory: a 1 MB prompt
+# would otherwise cost milliseconds to hash on every request of a caller with a budget policy.
+VIEW_CHARS = 1024
 # How much of LiteLLM's hashed token a warning names: enough to find the key in the admin UI.
 TOKEN_PREFIX = 12
 
@@ -88,4 +92,17 @@ class BudgetMemory:
         self._first: ContinuityCache[bool] = ContinuityCache(size)
 
     def keep(self, caller: str, prompt: Prompt, reached: bool) -> bool:
-        return self._first.keep(view_key(prompt) + caller.encode("utf-8", "surrogatepass"), reached)
+        return self._first.keep(task_key(caller, prompt), reached)
+
+
+def task_key(caller: str, prompt: Prompt) -> bytes:
+    """A digest of the caller and of its conversation view, each text by its length, head and tail:
+    an agent's later steps read the same view as its first (`plugins.classify.continuity`)."""
+    digest = hashlib.blake2b(caller.encode("utf-8", "surrogatepass"), digest_size=DIGEST_SIZE)
+    digest.update(b"t" if prompt.typed else b"u")
+    for text in (prompt.system, *prompt.context, prompt.latest):
+        part = text if len(text) <= 2 * VIEW_CHARS else text[:VIEW_CHARS] + text[-VIEW_CHARS:]
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(text).to_bytes(8, "little") + len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.digest()
