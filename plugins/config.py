@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from plugins.budget import Budget
 from plugins.encoder_config import EncoderSettings
 
 SECTION = "agent_router"
@@ -169,6 +170,8 @@ class RouterConfig(_Frozen):
     hybrid_base: HybridBase = "learned"
     # The encoder and its dispatcher; read only when the encoder runs (`encoder`, or `hybrid` over it).
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
+    # Issue 20: the default budget policy (a key's or team's `agent_router.budget` overrides it).
+    budget: Budget | None = None
 
     @field_validator("intents")
     @classmethod
@@ -179,6 +182,16 @@ class RouterConfig(_Frozen):
             if not _SLUG.match(name):
                 raise ValueError(f"intent name {name!r} must be a lowercase slug")
         return value
+
+    @model_validator(mode="after")
+    def _budget_intents_known(self) -> RouterConfig:
+        unknown = set(self.budget.intent_models) - set(self.intents) if self.budget is not None else set()
+        if unknown:
+            raise ValueError(f"budget.intent_models: unknown intents {sorted(unknown)}")
+        unrouted = set(self.budget.intent_models.values()) - set(self.models) if self.budget else set()
+        if unrouted:
+            raise ValueError(f"budget.intent_models: {sorted(unrouted)} are not routed models")
+        return self
 
     @model_validator(mode="after")
     def _default_intent_known(self) -> RouterConfig:
@@ -225,6 +238,8 @@ def _check_models(config: RouterConfig, known: set[str], source: str) -> None:
         return
     fields = {"default_model": config.default_model}
     fields.update({f"intents.{n}.model": i.model for n, i in config.intents.items()})
+    budget = config.budget.intent_models if config.budget is not None else {}
+    fields.update({f"budget.intent_models.{n}": m for n, m in budget.items()})
     for field, model in fields.items():
         if model not in known:
             raise ConfigError(

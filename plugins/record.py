@@ -18,6 +18,9 @@ HEADER = "x-routing-metadata"
 # - "fallback": LiteLLM walked the fallback chain after a failed attempt;
 # - "context_window": the prompt did not fit the chosen model's input window.
 Reason = Literal["health", "fallback", "context_window"]
+# Why the tenant's primary differs from the YAML's map (issue 20): the caller may not use the
+# intent's model ("access"), or its spend reached its policy's `budget.at` ("budget").
+PolicyReason = Literal["access", "budget"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +28,8 @@ class RoutingRecord:
     intent: str
     confidence: float
     level: Level
-    #: The model the routing policy picked for the intent (the default model when `defaulted`).
+    #: The tenant's primary: the model the routing policy picked for the intent (the default model
+    #: when `defaulted`), after the caller's access and budget.
     chosen_model: str
     #: The model the hook sent the request to; differs from `chosen_model` only with `route_reason`.
     routed_model: str
@@ -37,6 +41,9 @@ class RoutingRecord:
     #: The hook's clock when routing began (end-to-end latency is measured from here).
     started: float
     route_reason: Reason | None = None
+    #: Set when the tenant's access or budget moved the primary away from `policy_from` (the YAML's).
+    policy_reason: PolicyReason | None = None
+    policy_from: str | None = None
 
     @classmethod
     def of(cls, route: Route, decision: Decision | None, classifier: str, started: float) -> RoutingRecord:
@@ -52,15 +59,25 @@ class RoutingRecord:
             return self
         return replace(self, routed_model=model, route_reason=None if model == self.chosen_model else reason)
 
+    def with_primary(self, model: str, reason: PolicyReason) -> RoutingRecord:
+        """The same decision with the tenant's primary `model` in place of the YAML's."""
+        if model == self.chosen_model:
+            return self
+        return replace(self, chosen_model=model, routed_model=model, policy_reason=reason,
+                       policy_from=self.policy_from or self.chosen_model)
+
     def fallback_used(self, served: str | None) -> bool:
         """A model other than the classifier's choice served (unknown `served`: no)."""
         return served is not None and served != self.chosen_model
 
-    def reason(self, served: str | None) -> Reason | None:
-        """Why `served` and not the chosen model answered; None when the chosen model did."""
-        if not self.fallback_used(served):
-            return None
-        return self.route_reason if served == self.routed_model else "fallback"
+    def reason(self, served: str | None) -> Reason | PolicyReason | None:
+        """Why `served` and not the YAML's model answered: the first cause that changed the model,
+        in the order access, context window, health, fallback, budget; None when nothing did."""
+        if self.policy_reason == "access":
+            return "access"
+        if self.fallback_used(served):
+            return self.route_reason if served == self.routed_model else "fallback"
+        return self.policy_reason
 
     def header(self, served: tuple[str, str] | None, now: float) -> str:
         """The `x-routing-metadata` value; `served` is (model group, served model name) if known."""

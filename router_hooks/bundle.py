@@ -37,6 +37,7 @@ from router_hooks.hook import AgentRouterHook
 from router_hooks.metrics_mount import redact_when_mounted
 from router_hooks.router_view import DeploymentIndex, RouterLookup, RouterView
 from router_hooks.routes import OperatorRoutes
+from router_hooks.tenant_access import TenantAccess
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ def build_bundle(
     hook = AgentRouterHook(
         config=config, classification=classification, metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
-        context=ContextGate(index),
+        context=ContextGate(index), access=TenantAccess(config.models, index.router),
     )
     monitor = None
     if config.health.enabled:

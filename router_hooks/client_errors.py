@@ -47,3 +47,13 @@ def invalid_request(message: str, param: str | None, surface: Surface | None,
 def prompt_field(call_type: str) -> str | None:
     fields = SURFACE_FIELDS.get(call_type)
     return fields[0] if fields else None
+
+
+def no_allowed_model(surface: Surface | None) -> Exception:
+    """403 before any backend call: the caller's key and team leave no routed model to serve it.
+
+    The same type LiteLLM 1.108.7 gives a key refused a model (`key_model_access_denied`);
+    rendered Anthropic-style on /v1/messages like every ProxyException."""
+    return ProxyException(message="agent-router: this key (or its team) may use none of the models the "
+                                  "router sends requests to", type="key_model_access_denied",
+                          param="model", code=403)

@@ -20,15 +20,20 @@ class ContextGate:
     def __init__(self, index: DeploymentIndex) -> None:
         self.index = index
 
-    def fit(self, model: str, size: TextSize) -> Fit:
-        """Where a request of `size` routed to `model` can go (`Fit.model` None: nowhere)."""
+    def fit(self, model: str, size: TextSize, allowed: frozenset[str] | None = None,
+            chain: tuple[str, ...] | None = None) -> Fit:
+        """Where a request of `size` routed to `model` can go (`Fit.model` None: nowhere), among
+        the models the caller may use (`allowed`, None: all), along `chain` (None: the YAML's)."""
         windows = self.index.windows()
         tokens = estimate_tokens(size)
         window = windows.get(model)
         if fits(tokens, window):
             return Fit(model, tokens, ((model, window),))
-        router = self.index.router()
-        chain = fallback_chains(router.fallbacks if router is not None else None).get(model, ())
+        if chain is None:
+            router = self.index.router()
+            chain = fallback_chains(router.fallbacks if router is not None else None).get(model, ())
+        if allowed is not None:
+            chain = tuple(m for m in chain if m in allowed)
         return choose_fitting(model, chain, windows, tokens)
 
     def fitter(self, tokens: int) -> Callable[[str], bool]:

@@ -126,14 +126,17 @@ class HealthGate:
 
     # -- what the hook asks ----------------------------------------------------------------
 
-    async def reroute(self, model: str, fits: Callable[[str], bool] | None = None) -> str:
+    async def reroute(self, model: str, fits: Callable[[str], bool] | None = None,
+                      chain: tuple[str, ...] | None = None) -> str:
         """The model that should serve a request routed to `model`, right now.
 
-        `fits` excludes fallbacks the request cannot go to (its prompt exceeds their window).
+        `fits` excludes fallbacks the request cannot go to (its prompt exceeds their window, the
+        caller may not use them); `chain` is the caller's own fallback chain (None: the YAML's).
         """
         if self.state.is_healthy(model) and not await self.cooldowns([model]):
             return model  # the common case: one in-memory cooldown read
-        chain = tuple(m for m in self.chains().get(model, ()) if fits is None or fits(m))
+        walk = self.chains().get(model, ()) if chain is None else chain
+        chain = tuple(m for m in walk if fits is None or fits(m))
         cooled = await self.cooldowns([model, *chain])
         target = first_available(
             model, chain, lambda m: self.state.is_healthy(m) and m not in cooled

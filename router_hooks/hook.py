@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from fastapi import HTTPException
@@ -19,9 +20,12 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from plugins.config import RouterConfig
 from plugins.metrics.series import RouterMetrics
+from plugins.policies import BudgetMemory, Policies, budget_models
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
+from plugins.routing import fallback_chains
 from plugins.surfaces import Surface, read, surface_of, validate
+from plugins.tenant_policy import Caller
 from router_hooks import request_errors
 from router_hooks.call_data import META_KEY, SURFACE_METADATA
 from router_hooks.callbacks import Outcomes
@@ -31,12 +35,15 @@ from router_hooks.context_gate import ContextGate
 from router_hooks.continuation import CONTINUATION, DeploymentLookup, continued_record
 from router_hooks.health_gate import HealthGate
 from router_hooks.request_router import RequestRouter
+from router_hooks.tenant_access import AUTH_KEY, TenantAccess, granted
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["CONTINUATION", "HEADER", "AgentRouterHook"]
 
 AliasLookup = Callable[[], Mapping[str, Any]]
+# Tasks whose first turn's budget decision is kept (a 16-byte digest plus the caller's id each).
+BUDGET_MEMORY_SIZE = 10_000
 
 
 class AgentRouterHook(CustomLogger):
@@ -50,6 +57,7 @@ class AgentRouterHook(CustomLogger):
         clock: Callable[[], float] = time.monotonic,
         health: HealthGate | None = None,
         context: ContextGate | None = None,
+        access: TenantAccess | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -60,7 +68,11 @@ class AgentRouterHook(CustomLogger):
         self._deployments = deployments
         self._aliases = aliases
         self._clock = clock
-        self.router = RequestRouter(config, classification, metrics, clock, health, context)
+        self.access = access
+        self.policies = Policies(config, metrics.policy_error)
+        self.budgets = BudgetMemory(BUDGET_MEMORY_SIZE)
+        chains = health.chains if health is not None else dict
+        self.router = RequestRouter(config, classification, metrics, clock, health, context, chains)
         self.outcomes = Outcomes(metrics, deployments, clock, health)
 
     def is_routed(self, model: Any) -> bool:
@@ -75,8 +87,9 @@ class AgentRouterHook(CustomLogger):
         return bool(target == self.config.virtual_model)
 
     async def route(self, prompt: Prompt | None, count: bool = True,
-                    request: Mapping[str, Any] | None = None, call_type: str = "acompletion") -> RoutingRecord:
-        return await self.router.route(prompt, count, request, call_type)
+                    request: Mapping[str, Any] | None = None, call_type: str = "acompletion",
+                    caller: Caller | None = None) -> RoutingRecord:
+        return await self.router.route(prompt, count, request, call_type, caller)
 
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
@@ -101,20 +114,64 @@ class AgentRouterHook(CustomLogger):
         except Exception:
             # A bug in a reader must not fail the request: route() fails open for prompt=None.
             logger.exception("agent-router: reading the %s request failed", surface)
-        if continued is not None:
-            record = continued.rerouted(await self.router.available(continued.routed_model), "health")
+        caller = await self.caller(user_api_key_dict)
+        if prompt is not None and caller.policy.budget is not None:
+            caller = self._budget_kept(caller, prompt, user_api_key_dict)
+        allowed = caller.allowed
+        if continued is not None and (allowed is None or continued.routed_model in allowed):
+            fits = allowed.__contains__ if allowed is not None else None
+            model = continued.routed_model
+            own = caller.chains.get(model, ()) if caller.chains is not None else None
+            record = continued.rerouted(await self.router.available(model, fits, own), "health")
         else:
-            record = await self.router.route(prompt, request=data, call_type=str(call_type))
+            record = await self.router.route(prompt, request=data, call_type=str(call_type), caller=caller)
         data["model"] = record.routed_model
         key = SURFACE_METADATA[surface]
         metadata = data.get(key)
         if not isinstance(metadata, dict):
             metadata = data[key] = {}
         metadata[META_KEY] = record
+        if allowed is not None and metadata.get(AUTH_KEY) is not None:
+            # LiteLLM re-checks each fallback against this object: name the caller's routed models.
+            metadata[AUTH_KEY] = granted(metadata[AUTH_KEY], allowed)
         request_errors.attach(metadata)
         logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
                      record.intent, record.confidence)
         return data
+
+    async def caller(self, token: Any) -> Caller:
+        """The caller's policy (key over team over YAML), budget and models; a failed lookup
+        restricts nothing and is counted (LiteLLM's own checks still refuse what a key may not call)."""
+        policy = self.policies.default
+        budget: Mapping[str, str] = {}
+        try:
+            policy = self.policies.resolve(getattr(token, "token", None), getattr(token, "metadata", None),
+                                           getattr(token, "team_id", None), getattr(token, "team_metadata", None))
+            budget = budget_models(policy, (getattr(token, "spend", None), getattr(token, "max_budget", None)),
+                                   (getattr(token, "team_spend", None), getattr(token, "team_max_budget", None)))
+        except Exception:
+            logger.exception("agent-router: the caller's policy could not be read; the YAML's serves")
+            self.metrics.error(self.config.default_model, "other")
+        allowed = None
+        if self.access is not None:
+            try:
+                allowed = await self.access.allowed(token)
+            except Exception:
+                logger.exception("agent-router: the caller's model access could not be read; routing unrestricted")
+                self.metrics.error(self.config.default_model, "other")
+        return Caller(policy, budget, allowed, _own_chains(token))
+
+    def _budget_kept(self, caller: Caller, prompt: Prompt, token: Any) -> Caller:
+        """The budget decision of the task's first turn (`BudgetMemory`), for every later turn."""
+        budget = caller.policy.budget
+        who = getattr(token, "token", None) or getattr(token, "team_id", None) or ""
+        try:
+            reached = self.budgets.keep(str(who), prompt, bool(caller.budget_models))
+        except Exception:  # a cache bug must not fail the request: this turn's own decision stands
+            logger.exception("agent-router: the budget memory failed")
+            return caller
+        models = budget.intent_models if reached and budget is not None else {}
+        return caller if models == caller.budget_models else replace(caller, budget_models=models)
 
     def _check_direct(self, surface: Surface, data: Mapping[str, Any]) -> None:
         """A request naming one of the routed model groups itself is not classified, but bad input
@@ -172,3 +229,12 @@ class AgentRouterHook(CustomLogger):
         traceback_str: str | None = None,
     ) -> HTTPException | None:
         return self.outcomes.request_failed(request_data, original_exception)
+
+
+def _own_chains(token: Any) -> Mapping[str, tuple[str, ...]] | None:
+    """The key's `router_settings.fallbacks` (LiteLLM 1.108.7 prefers them over the router's,
+    common_request_processing.py `_configured_fallbacks`); a team's live in the team row, which
+    only the database has."""
+    settings = getattr(token, "router_settings", None)
+    fallbacks = settings.get("fallbacks") if isinstance(settings, Mapping) else None
+    return fallback_chains(fallbacks) if isinstance(fallbacks, list) and fallbacks else None

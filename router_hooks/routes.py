@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from litellm.proxy._types import UserAPIKeyAuth
 from litellm.proxy.auth.user_api_key_auth import user_api_key_auth
 from starlette.routing import BaseRoute
 
@@ -78,8 +79,9 @@ class OperatorRoutes:
     async def info(self) -> dict[str, Any]:
         return await info_json(self._hook, self._gate, self._monitor)
 
-    async def classify(self, request: Request) -> JSONResponse:
-        return await classify(self._hook, request)
+    async def classify(self, request: Request,
+                       token: UserAPIKeyAuth = Depends(user_api_key_auth)) -> JSONResponse:  # noqa: B008
+        return await classify(self._hook, request, token)
 
 
 async def health_json(gate: HealthGate) -> dict[str, dict[str, Any]]:

@@ -176,3 +176,16 @@ def test_an_encoder_artifact_that_cannot_load_stops_start_up_naming_the_field(tm
     (tmp_path / "model.onnx").write_bytes(b"not a model")
     with pytest.raises(ConfigError, match=r"agent_router\.encoder\.model: cannot load the encoder"):
         build_classifier(parse_config(document(classifier="encoder", encoder={"model": str(tmp_path)})))
+
+
+@pytest.mark.parametrize(("budget", "named"), [
+    ({"at": 0}, "budget.at"),
+    ({"at": 0.8, "intent_models": {"poetry": "llama"}}, "unknown intents"),
+    ({"at": 0.8, "intent_models": {"code": "agent-router"}}, "not routed"),
+])
+def test_a_bad_yaml_budget_stops_startup(budget: dict[str, Any], named: str) -> None:
+    """Issue 20: the YAML's default budget policy fails fast, naming the field."""
+    document = yaml.safe_load((ROOT / "litellm_config.yaml").read_text())
+    document["agent_router"]["budget"] = budget
+    with pytest.raises(ConfigError, match=named):
+        parse_config(document, "litellm_config.yaml")

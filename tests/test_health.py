@@ -14,7 +14,9 @@ from plugins.config import ConfigError, HealthSettings, load_config, parse_confi
 from plugins.health.monitor import HealthMonitor, Outcome, health_url
 from plugins.health.state import HealthState
 from plugins.metrics.series import RouterMetrics
+from plugins.prompt import Prompt
 from plugins.routing import fallback_chains, first_available
+from plugins.tenant_policy import Caller
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.router_view import DeploymentIndex
@@ -402,6 +404,19 @@ def test_hook_sends_an_unhealthy_intent_straight_to_its_fallback() -> None:
     assert (record.chosen_model, record.routed_model, record.route_reason) == ("qwen-coder", "llama", "health")
 
 
+def test_health_reroutes_stay_within_the_callers_models() -> None:
+    """Issue 20: qwen-coder's chain is llama, deepseek-r1; a caller without llama goes to deepseek-r1."""
+    state = make_state(n=1)
+    hook, _, _ = make_hook(state)
+    state.record_failure("qwen-coder", "connection")
+    caller = Caller(hook.policies.default, {}, frozenset({"qwen-coder", "deepseek-r1"}))
+    record = run(hook.route(Prompt("fix this python function bug"), caller=caller))
+    assert (record.chosen_model, record.routed_model, record.reason("deepseek-r1")) == (
+        "qwen-coder", "deepseek-r1", "health")
+    state.record_failure("deepseek-r1", "connection")  # nothing allowed is healthy: the primary is tried
+    assert run(hook.route(Prompt("fix this python function bug"), caller=caller)).routed_model == "qwen-coder"
+
+
 def test_hook_failure_events_mark_a_model_unhealthy() -> None:
     state = make_state(n=2)
     hook, _, registry = make_hook(state)
@@ -475,3 +490,16 @@ def test_a_deployment_replaced_in_place_is_seen_by_the_gate() -> None:
     assert run(gate.cooldowns(["qwen-coder"])) == {}
     router.model_list[1]["model_info"]["id"] = "id-new"  # same list object, same length
     assert run(gate.cooldowns(["qwen-coder"])) == {"qwen-coder": 30.0}
+
+
+def test_the_callers_own_chain_replaces_the_yamls() -> None:
+    """A key's router_settings.fallbacks (Caller.chains) decide where access and health send it."""
+    state = make_state(n=1)
+    hook, _, _ = make_hook(state)
+    own = {"qwen-coder": ("deepseek-r1", "llama")}
+    caller = Caller(hook.policies.default, {}, frozenset({"llama", "deepseek-r1"}), own)
+    record = run(hook.route(Prompt("fix this python function bug"), caller=caller))
+    assert (record.chosen_model, record.policy_reason) == ("deepseek-r1", "access")  # the YAML's: llama
+    state.record_failure("qwen-coder", "connection")
+    everyone = Caller(hook.policies.default, {}, None, own)
+    assert run(hook.route(Prompt("fix this python function bug"), caller=everyone)).routed_model == "deepseek-r1"

@@ -28,6 +28,9 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "agent_router_errors": ("counter", frozenset({"model", "error_type"})),
     # Issue 18: requests the fast classifier decided in place of the encoder.
     "agent_router_classifier_fallbacks": ("counter", frozenset({"reason"})),
+    # Issue 20: primaries the caller's access or budget moved off the intent's model.
+    "agent_router_policy_reroutes": ("counter", frozenset({"from_model", "to_model", "reason"})),
+    "agent_router_policy_errors": ("counter", frozenset({"scope"})),
 }
 SAMPLE_NAMES = {
     "agent_router_requests_total", "agent_router_model_requests_total",
@@ -38,6 +41,7 @@ SAMPLE_NAMES = {
     "agent_router_classification_latency_seconds_sum",
     "agent_router_intent_classification_total", "agent_router_model_health",
     "agent_router_errors_total", "agent_router_classifier_fallbacks_total",
+    "agent_router_policy_reroutes_total", "agent_router_policy_errors_total",
 }
 ERROR_TYPES = {"timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other"}
 FALLBACK_REASONS = {"deadline", "queue_full", "error"}

@@ -22,6 +22,10 @@ DIRECT_INTENT: Final = "direct"
 # passed, its queue was full, or it raised.
 FallbackReason = Literal["deadline", "queue_full", "error"]
 FALLBACK_REASONS: Final[tuple[FallbackReason, ...]] = get_args(FallbackReason)
+# Why a tenant's primary is not the YAML's (plugins.record.PolicyReason).
+POLICY_REASONS: Final = ("access", "budget")
+# Whose agent_router policy did not validate.
+POLICY_SCOPES: Final = ("key", "team")
 
 # LLM calls take from tens of milliseconds (echo backends, short answers) to minutes.
 LATENCY_BUCKETS: Final = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120)
@@ -96,6 +100,17 @@ class RouterMetrics:
             "Requests the fast classifier decided in place of the configured one, by reason.",
             ["reason"], registry=reg,
         )
+        # Issue 20: requests whose tenant (access, budget) moved the primary away from the YAML's map.
+        self.policy_reroutes = Counter(
+            "agent_router_policy_reroutes",
+            "Requests whose primary the caller's access or budget moved off the intent's model.",
+            ["from_model", "to_model", "reason"], registry=reg,
+        )
+        self.policy_errors = Counter(
+            "agent_router_policy_errors",
+            "Requests whose key's or team's agent_router policy did not validate (the next one served).",
+            ["scope"], registry=reg,
+        )
         self.window = fallback_window or FallbackWindow()
         self._initialise()
 
@@ -113,15 +128,25 @@ class RouterMetrics:
             for other in self.models:
                 if other != model:
                     self.fallback_requests.labels(model, other)
+                    for reason in POLICY_REASONS:
+                        self.policy_reroutes.labels(model, other, reason)
         for intent in self.intents:
             for level in CONFIDENCE_LEVELS:
                 self.intent_classification.labels(intent, level)
         for reason in FALLBACK_REASONS:
             self.classifier_fallbacks.labels(reason)
+        for scope in POLICY_SCOPES:
+            self.policy_errors.labels(scope)
 
     def classified(self, intent: str, level: str, seconds: float) -> None:
         self.classification_latency.observe(seconds)
         self.intent_classification.labels(intent, level).inc()
+
+    def policy_rerouted(self, from_model: str, to_model: str, reason: str) -> None:
+        self.policy_reroutes.labels(from_model, to_model, reason).inc()
+
+    def policy_error(self, scope: str) -> None:
+        self.policy_errors.labels(scope).inc()
 
     def classifier_fallback(self, reason: FallbackReason) -> None:
         self.classifier_fallbacks.labels(reason).inc()

@@ -66,7 +66,20 @@ def build_hook(config_path: Path) -> tuple[Any, dict[str, str]]:
     return bundle.hook, served
 
 
-async def one_request(hook: Any, served: dict[str, str], call_type: str, body: Body) -> str:
+def tenant_token() -> Any:
+    """A caller as LiteLLM hands it to the hook (issue 20): a key limited to agent-router and one
+    target, in a team with its own policy and budget, over the budget's share: every tenant step
+    (access, policy, budget) runs on each request."""
+    from litellm.proxy._types import UserAPIKeyAuth
+
+    policy = {"agent_router": {"intent_models": {"general": "llama"},
+                               "budget": {"at": 0.8, "intent_models": {"reasoning": "llama"}}}}
+    return UserAPIKeyAuth(api_key="sk-bench-tenant", models=["agent-router", "llama", "deepseek-r1"],
+                          team_id="team-bench", team_models=[], team_metadata=policy,
+                          spend=9.0, max_budget=10.0)
+
+
+async def one_request(hook: Any, served: dict[str, str], call_type: str, body: Body, token: Any = None) -> str:
     """One request through the hook as LiteLLM calls it; returns the model it went to, or the
     HTTP status the hook refused it with."""
     from fastapi import HTTPException
@@ -74,7 +87,7 @@ async def one_request(hook: Any, served: dict[str, str], call_type: str, body: B
 
     data = {**body, "metadata": {}}
     try:
-        data = await hook.async_pre_call_hook(None, None, data, call_type)
+        data = await hook.async_pre_call_hook(token, None, data, call_type)
     except HTTPException as exc:
         return str(exc.status_code)  # refused: LiteLLM answers the client, no callbacks follow
     except ProxyException as exc:
@@ -91,16 +104,16 @@ async def one_request(hook: Any, served: dict[str, str], call_type: str, body: B
 
 
 def _measure(hook: Any, served: dict[str, str], call_type: str, body: Callable[[int], Body],
-             requests: int) -> dict[str, Any]:
+             requests: int, token: Any = None) -> dict[str, Any]:
     async def run() -> tuple[float, list[float], dict[str, int]]:
         for index in range(WARMUP):  # label children, compiled patterns
-            await one_request(hook, served, call_type, body(index))
+            await one_request(hook, served, call_type, body(index), token)
         walls: list[float] = []
         outcomes: dict[str, int] = {}
         cpu_start = time.process_time()
         for index in range(requests):
             started = time.perf_counter()
-            outcome = await one_request(hook, served, call_type, body(index))
+            outcome = await one_request(hook, served, call_type, body(index), token)
             walls.append((time.perf_counter() - started) * 1000.0)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         return time.process_time() - cpu_start, walls, outcomes
@@ -133,17 +146,19 @@ def _measurement(call_type: str, body: Callable[[int], Body], requests: int) -> 
     return {"measure_cpu_ms_per_request": round(1000.0 * cpu / requests, 4)}
 
 
-def bench_hook(config_path: Path, requests: int = REQUESTS) -> dict[str, Any]:
+def bench_hook(config_path: Path, requests: int = REQUESTS, tenant: bool = False) -> dict[str, Any]:
     """CPU ms per request of the bundle's hook and callbacks, and wall p50/p99, per workload.
 
     The top-level figures are the short chat workload's (the load runs' traffic); `surfaces`
-    holds every workload, `max_cpu_ms_per_request` the most expensive one.
+    holds every workload, `max_cpu_ms_per_request` the most expensive one. `tenant`: every request
+    comes from `tenant_token()` instead of no auth object (the tenancy steps' cost, issue 20).
     """
     hook, served = build_hook(config_path)
+    token = tenant_token() if tenant else None
     surfaces: dict[str, Any] = {}
     for name, (call_type, body) in workloads().items():
         count = requests if not any(tag in name for tag in ("1mb", "200")) else min(requests, LARGE_REQUESTS)
-        surfaces[name] = _measure(hook, served, call_type, body, count)
+        surfaces[name] = _measure(hook, served, call_type, body, count, token)
     chat = surfaces["chat"]
     return {
         "requests": chat["requests"],
@@ -158,14 +173,16 @@ def bench_hook(config_path: Path, requests: int = REQUESTS) -> dict[str, Any]:
 
 
 def main() -> int:
-    """`python -m scripts.bench.hook [config]`: this part alone (seconds, not the full bench)."""
+    """`python -m scripts.bench.hook [--tenant] [config]`: this part alone (seconds, not the full
+    bench); `--tenant` measures requests from a key with a team, a policy and a budget."""
     import json
     import sys
 
     from scripts.stack import ROOT
 
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "litellm_config.yaml"
-    print(json.dumps(bench_hook(path), indent=2))
+    args = [a for a in sys.argv[1:] if a != "--tenant"]
+    path = Path(args[0]) if args else ROOT / "litellm_config.yaml"
+    print(json.dumps(bench_hook(path, tenant="--tenant" in sys.argv[1:]), indent=2))
     return 0
 
 
