@@ -144,6 +144,18 @@ class HealthSettings(_Frozen):
         return value
 
 
+class FeedbackSettings(_Frozen):
+    """Decision handles for `POST /router/feedback` (issue 19): each routed response's decision is
+    kept this long under the response id the client received; in this process's memory (at most
+    `max_entries`, oldest dropped first), or in Redis when `router_settings` configures one."""
+
+    enabled: bool = True
+    # A day: long enough for a user's thumbs-down or a reviewer's pass the same day.
+    ttl_seconds: int = Field(default=86400, ge=1, le=30 * 86400)
+    # ~0.5 KB each: 50 000 handles are ~25 MB per worker.
+    max_entries: int = Field(default=50_000, ge=1, le=10_000_000)
+
+
 class RouterConfig(_Frozen):
     """Everything the hook needs; built by `load_config` and never mutated."""
 
@@ -169,6 +181,7 @@ class RouterConfig(_Frozen):
     hybrid_base: HybridBase = "learned"
     # The encoder and its dispatcher; read only when the encoder runs (`encoder`, or `hybrid` over it).
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
 
     @field_validator("intents")
     @classmethod

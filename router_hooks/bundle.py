@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from plugins.config import ConfigError, RouterConfig, load_config
+from plugins.feedback.desk import FeedbackDesk
 from plugins.health.monitor import HealthMonitor
 from plugins.health.state import HealthState
 from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_workers
@@ -32,6 +33,7 @@ from router_hooks.body_guard import install as install_body_guard
 from router_hooks.classification import build_classification
 from router_hooks.compat import router_view, warn_if_untested
 from router_hooks.context_gate import ContextGate
+from router_hooks.decision_store import canonical_response_id, decision_store
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.metrics_mount import redact_when_mounted
@@ -144,10 +146,15 @@ def build_bundle(
                         on_change=metrics.health, probation_seconds=config.health.probation_seconds)
     gate = HealthGate(state, config.health, index)
     classification, executor = build_classification(config, metrics)
+    desk = None
+    if config.feedback.enabled:
+        # The store is chosen on first use, when LiteLLM's router (and its Redis) exists.
+        desk = FeedbackDesk(lambda: decision_store(config.feedback, index.router()), metrics.loop,
+                            canonical=canonical_response_id)
     hook = AgentRouterHook(
         config=config, classification=classification, metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
-        context=ContextGate(index),
+        context=ContextGate(index), desk=desk,
     )
     monitor = None
     if config.health.enabled:

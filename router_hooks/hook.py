@@ -11,24 +11,26 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping
 from typing import Any
 
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 
 from plugins.config import RouterConfig
+from plugins.feedback.desk import FeedbackDesk
 from plugins.metrics.series import RouterMetrics
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
 from plugins.surfaces import Surface, read, surface_of, validate
 from router_hooks import request_errors
-from router_hooks.call_data import META_KEY, SURFACE_METADATA
+from router_hooks.call_data import META_KEY, SURFACE_KEY, SURFACE_METADATA
 from router_hooks.callbacks import Outcomes
 from router_hooks.classification import Classification
 from router_hooks.client_errors import bad_request
 from router_hooks.context_gate import ContextGate
 from router_hooks.continuation import CONTINUATION, DeploymentLookup, continued_record
+from router_hooks.decision_handles import DecisionHandles
 from router_hooks.health_gate import HealthGate
 from router_hooks.request_router import RequestRouter
 
@@ -50,6 +52,7 @@ class AgentRouterHook(CustomLogger):
         clock: Callable[[], float] = time.monotonic,
         health: HealthGate | None = None,
         context: ContextGate | None = None,
+        desk: FeedbackDesk | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -62,6 +65,7 @@ class AgentRouterHook(CustomLogger):
         self._clock = clock
         self.router = RequestRouter(config, classification, metrics, clock, health, context)
         self.outcomes = Outcomes(metrics, deployments, clock, health)
+        self.handles = DecisionHandles(desk, metrics)
 
     def is_routed(self, model: Any) -> bool:
         """`model` is the virtual model or an alias of it: the hook classifies the request."""
@@ -111,6 +115,7 @@ class AgentRouterHook(CustomLogger):
         if not isinstance(metadata, dict):
             metadata = data[key] = {}
         metadata[META_KEY] = record
+        metadata[SURFACE_KEY] = surface
         request_errors.attach(metadata)
         logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
                      record.intent, record.confidence)
@@ -129,10 +134,19 @@ class AgentRouterHook(CustomLogger):
 
     async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any,
                                            response: Any) -> Any:
-        """No response is not a success (`Outcomes.no_response`)."""
+        """No response is not a success (`Outcomes.no_response`); a response's decision is kept
+        under its id for feedback (`DecisionHandles`)."""
         if response is not None:
+            await self.handles.after_response(data, user_api_key_dict, response)
             return None
         raise self.outcomes.no_response(data)
+
+    def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: AsyncIterable[Any], request_data: dict[str, Any]
+    ) -> AsyncGenerator[Any, None]:
+        """Streams pass through unchanged; the first chunk with the response id stores the handle.
+        (Defined on the leaf class: LiteLLM 1.108.7 wraps streams only for callbacks that do.)"""
+        return self.handles.stream(user_api_key_dict, response, request_data)
 
     async def async_post_call_response_headers_hook(
         self,

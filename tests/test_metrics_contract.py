@@ -28,6 +28,8 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "agent_router_errors": ("counter", frozenset({"model", "error_type"})),
     # Issue 18: requests the fast classifier decided in place of the encoder.
     "agent_router_classifier_fallbacks": ("counter", frozenset({"reason"})),
+    # Issue 19: the first feedback per routed response.
+    "agent_router_feedback": ("counter", frozenset({"predicted_intent", "correct_intent", "source"})),
 }
 SAMPLE_NAMES = {
     "agent_router_requests_total", "agent_router_model_requests_total",
@@ -38,6 +40,7 @@ SAMPLE_NAMES = {
     "agent_router_classification_latency_seconds_sum",
     "agent_router_intent_classification_total", "agent_router_model_health",
     "agent_router_errors_total", "agent_router_classifier_fallbacks_total",
+    "agent_router_feedback_total",
 }
 ERROR_TYPES = {"timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other"}
 FALLBACK_REASONS = {"deadline", "queue_full", "error"}
@@ -91,6 +94,11 @@ def test_known_label_combinations_exist_at_zero(registry: CollectorRegistry) -> 
             assert get("agent_router_intent_classification_total", labels) == 0
     for reason in FALLBACK_REASONS:
         assert get("agent_router_classifier_fallbacks_total", {"reason": reason}) == 0
+    for predicted in INTENTS:
+        for correct in INTENTS:
+            for source in ("user", "reviewer", "model"):
+                labels = {"predicted_intent": predicted, "correct_intent": correct, "source": source}
+                assert get("agent_router_feedback_total", labels) == 0
 
 
 def test_buckets_cover_llm_calls_and_fast_classification(

@@ -1,0 +1,33 @@
+"""The learning loop's series: feedback on routed decisions (issue 19).
+
+Labels are intents from the config and the fixed `source` values only; every combination exists at
+zero from the start, so the confusion-matrix panels have all their cells before the first report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final, Literal, get_args
+
+from prometheus_client import CollectorRegistry, Counter
+
+# Who says what the intent should have been: the end user, a human reviewer, or a judge model.
+Source = Literal["user", "reviewer", "model"]
+SOURCES: Final[tuple[Source, ...]] = get_args(Source)
+
+
+class LoopMetrics:
+    def __init__(self, intents: Iterable[str], registry: CollectorRegistry) -> None:
+        self.intents = tuple(intents)
+        self.feedback = Counter(
+            "agent_router_feedback",
+            "First feedback per routed response: the intent the router predicted, the one reported, who reported it.",
+            ["predicted_intent", "correct_intent", "source"], registry=registry,
+        )
+        for predicted in self.intents:
+            for correct in self.intents:
+                for source in SOURCES:
+                    self.feedback.labels(predicted, correct, source)
+
+    def feedback_given(self, predicted: str, correct: str, source: Source) -> None:
+        self.feedback.labels(predicted, correct, source).inc()
