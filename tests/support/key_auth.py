@@ -6,7 +6,9 @@ would; with `custom_auth_run_common_checks: true` and `enable_post_custom_auth_c
 LiteLLM 1.108.7 runs the same model-access checks on it (`enforce_key_and_fallback_model_access`
 at auth time, the router's fallback access check before each fallback).
 
-The keys come from the environment as JSON: AGENT_ROUTER_TEST_KEYS='{"sk-...": ["agent-router"]}'.
+The keys come from the environment as JSON: AGENT_ROUTER_TEST_KEYS='{"sk-...": ["agent-router"]}'
+(the key's `models`), or an object carrying more of a database key's fields:
+'{"sk-...": {"models": [...], "allowed_routes": [...], "team_id": "..."}}'.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ KEYS_ENV = "AGENT_ROUTER_TEST_KEYS"
 async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
     if api_key and api_key == os.environ.get("LITELLM_MASTER_KEY"):
         return UserAPIKeyAuth(api_key=api_key, user_role=LitellmUserRoles.PROXY_ADMIN)
-    models = json.loads(os.environ.get(KEYS_ENV, "{}")).get(api_key)
-    if models is None:
+    entry = json.loads(os.environ.get(KEYS_ENV, "{}")).get(api_key)
+    if entry is None:
         raise HTTPException(status_code=401, detail="unknown key")
-    return UserAPIKeyAuth(api_key=api_key, models=list(models),
-                          user_role=LitellmUserRoles.INTERNAL_USER)
+    fields = dict(entry) if isinstance(entry, dict) else {"models": entry}
+    fields["models"] = list(fields["models"])
+    return UserAPIKeyAuth(api_key=api_key, user_role=LitellmUserRoles.INTERNAL_USER, **fields)

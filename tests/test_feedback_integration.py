@@ -1,0 +1,185 @@
+"""Feedback on routed decisions against two real proxies sharing one real Redis (issue 19).
+
+One module, two proxies (module-scoped): every surface's response id, read by the openai and
+anthropic SDKs from what they return, is reported to the OTHER replica and counts there; the bad
+inputs; who may call `/router/feedback` and `/router/classify` (custom-auth keys carrying
+`allowed_routes` and `team_id`, as database keys would: router_hooks/route_access.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import httpx
+import openai
+import pytest
+import yaml
+
+from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
+from tests.support.key_auth import KEYS_ENV
+from tests.support.redis_db import empty_redis
+
+pytestmark = pytest.mark.integration
+
+REDIS_DB = 11  # this issue's own database on the shared Redis; only it is flushed
+ROUTES = ["llm_api_routes", "/router/feedback", "/router/classify"]
+MODELS = ["agent-router-models"]
+OWNER = "sk-test-feedback-owner"
+TEAMMATE = "sk-test-feedback-teammate"
+OTHER = "sk-test-feedback-other-team"
+PLAIN = "sk-test-feedback-plain"  # an ordinary key the operator granted no /router/* route
+KEYS = {
+    OWNER: {"models": MODELS, "allowed_routes": ROUTES, "team_id": "team-a"},
+    TEAMMATE: {"models": MODELS, "allowed_routes": ROUTES, "team_id": "team-a"},
+    OTHER: {"models": MODELS, "allowed_routes": ROUTES, "team_id": "team-b"},
+    PLAIN: MODELS,
+}
+CODE = "Write a Python function that reverses a linked list and fix this bug: ```x = [1,2```"
+
+
+def replica_config(path: Path) -> Path:
+    doc = yaml.safe_load(CONFIG.read_text())
+    doc["router_settings"].update(redis_host="127.0.0.1", redis_port=6379, cache_kwargs={"db": REDIS_DB})
+    doc.setdefault("general_settings", {}).update(
+        custom_auth="tests.support.key_auth.user_api_key_auth", custom_auth_run_common_checks=True)
+    doc["litellm_settings"]["enable_post_custom_auth_checks"] = True
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def replicas(backends: dict[str, Backend], log_dir: Path,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proxy, Proxy]]:
+    config = replica_config(tmp_path_factory.mktemp("feedback") / "litellm_config.yaml")
+    env = {KEYS_ENV: json.dumps(KEYS)}
+    with empty_redis(REDIS_DB), \
+            launch_proxy(backends, log_dir, config=config, name="litellm-feedback-a", extra_env=env) as a, \
+            launch_proxy(backends, log_dir, config=config, name="litellm-feedback-b", extra_env=env,
+                         master_key=a.master_key) as b:
+        yield a, b
+
+
+def report(proxy: Proxy, key: str, body: Any) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return proxy.client.post("/router/feedback", content=content, headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+
+
+def openai_client(proxy: Proxy) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{proxy.base_url}/v1", api_key=OWNER, max_retries=0, timeout=60)
+
+
+def chat(proxy: Proxy, stream: bool) -> str:
+    with openai_client(proxy) as client:
+        messages: Any = [{"role": "user", "content": CODE}]
+        if not stream:
+            return client.chat.completions.create(model="agent-router", messages=messages, max_tokens=8).id
+        chunks = list(client.chat.completions.create(model="agent-router", messages=messages, max_tokens=8,
+                                                     stream=True))
+        return chunks[0].id
+
+
+def completions(proxy: Proxy, stream: bool) -> str:
+    with openai_client(proxy) as client:
+        if not stream:
+            return client.completions.create(model="agent-router", prompt=CODE, max_tokens=8).id
+        chunks = list(client.completions.create(model="agent-router", prompt=CODE, max_tokens=8, stream=True))
+        return chunks[0].id
+
+
+def responses(proxy: Proxy, stream: bool) -> str:
+    with openai_client(proxy) as client:
+        if not stream:
+            return client.responses.create(model="agent-router", input=CODE, max_output_tokens=16).id
+        events = list(client.responses.create(model="agent-router", input=CODE, max_output_tokens=16, stream=True))
+        created = next(e for e in events if e.type == "response.created")
+        return created.response.id
+
+
+def messages(proxy: Proxy, stream: bool) -> str:
+    with anthropic.Anthropic(base_url=proxy.base_url, api_key=OWNER, max_retries=0, timeout=60) as client:
+        turns: Any = [{"role": "user", "content": CODE}]
+        if not stream:
+            return client.messages.create(model="agent-router", max_tokens=8, messages=turns).id
+        with client.messages.stream(model="agent-router", max_tokens=8, messages=turns) as events:
+            return events.get_final_message().id
+
+
+SURFACES: dict[str, Callable[[Proxy, bool], str]] = {
+    "chat": chat, "completions": completions, "responses": responses, "messages": messages}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_every_surface_response_id_takes_feedback_on_the_other_replica(
+    replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend], surface: str, stream: bool,
+) -> None:
+    a, b = replicas
+    response_id = SURFACES[surface](a, stream)
+    first = report(b, OWNER, {"id": response_id, "intent": "general", "source": "reviewer"})
+    assert first.status_code == 200, first.text
+    assert first.json()["counted"] is True and first.json()["predicted_intent"] == "code"
+    again = report(a, OWNER, {"id": response_id, "intent": "code"})
+    assert again.status_code == 200 and again.json()["counted"] is False
+
+
+def test_bad_reports_get_clear_errors_and_only_owners_count(
+    replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend],
+) -> None:
+    a, b = replicas
+    response_id = chat(a, stream=False)
+    cases = [
+        (OWNER, {"id": "chatcmpl-never-issued", "intent": "code"}, 404, "not_found_error", "id"),
+        (OWNER, {"id": response_id, "intent": "poetry"}, 400, "invalid_request_error", "intent"),
+        (OWNER, {"id": response_id, "intent": "code", "source": "boss"}, 400, "invalid_request_error", "source"),
+        (OWNER, {"intent": "code"}, 400, "invalid_request_error", "id"),
+        # LiteLLM's auth reads the body first and answers this 400 itself (1.108.7), same format.
+        (OWNER, b"{not json", 400, "invalid_request_error", "request_body"),
+        (OWNER, {"id": response_id, "intent": "code", "pad": "x" * 20000}, 413, "invalid_request_error", None),
+        (OTHER, {"id": response_id, "intent": "code"}, 403, "permission_error", "id"),
+    ]
+    for key, body, status, kind, param in cases:
+        resp = report(b, key, body)
+        assert resp.status_code == status, (body if isinstance(body, bytes) else str(body)[:80], resp.text)
+        assert resp.json()["error"]["type"] == kind and resp.json()["error"]["param"] == param
+    assert report(b, TEAMMATE, {"id": response_id, "intent": "code"}).json()["counted"] is True
+    admin = b.client.post("/router/feedback", json={"id": response_id, "intent": "general"})  # master key
+    assert admin.status_code == 200 and admin.json()["counted"] is False
+    # None of it failed a routed request.
+    assert a.chat(CODE).status_code == 200
+
+
+def test_router_routes_are_granted_per_key(replicas: tuple[Proxy, Proxy],
+                                           healthy_backends: dict[str, Backend]) -> None:
+    a, _ = replicas
+    body = {"surface": "chat", "body": {"model": "agent-router", "messages": [{"role": "user", "content": CODE}]}}
+    for path, payload in (("/router/feedback", {"id": "x", "intent": "code"}), ("/router/classify", body)):
+        denied = a.client.post(path, json=payload, headers={"Authorization": f"Bearer {PLAIN}"})
+        assert denied.status_code == 401, denied.text
+    granted = a.client.post("/router/classify", json=body, headers={"Authorization": f"Bearer {OWNER}"})
+    assert granted.status_code == 200 and granted.json()["intent"] == "code"
+    # Granted routes only: a route the key's allowed_routes leave out is 403 (LiteLLM 1.108.7,
+    # is_virtual_key_allowed_to_call_route), so the operator views stay admin-only; LLM calls still work.
+    assert a.client.get("/router/info", headers={"Authorization": f"Bearer {OWNER}"}).status_code == 403
+    assert a.client.post("/v1/chat/completions", headers={"Authorization": f"Bearer {PLAIN}"}, json={
+        "model": "agent-router", "max_tokens": 8, "messages": [{"role": "user", "content": CODE}]}).status_code == 200
+
+
+def test_info_shows_the_cluster_totals_and_the_exporter_the_matrix(
+    replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend],
+) -> None:
+    a, b = replicas
+    response_id = chat(b, stream=False)
+    assert report(a, OWNER, {"id": response_id, "intent": "code", "source": "model"}).json()["counted"] is True
+    infos = [p.client.get("/router/info").json()["feedback"] for p in (a, b)]
+    assert infos[0] == infos[1]  # one matrix, whichever replica answers
+    info = infos[0]
+    assert info["scope"] == "cluster" and info["total"] >= 1 and info["by_source"]["model"] >= 1
+    assert info["agreement_rate"] == round(info["agreed"] / info["total"], 4)
+    body = httpx.get(f"http://127.0.0.1:{a.metrics_port}/metrics", timeout=10).text
+    line = 'agent_router_feedback_total{correct_intent="code",predicted_intent="code",source="model"}'
+    assert any(row.startswith(line) and float(row.split()[-1]) >= 1 for row in body.splitlines())
