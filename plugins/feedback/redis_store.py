@@ -8,7 +8,7 @@ taking the same id at once count it once; the matrix is one hash, cluster-wide.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
 from plugins.feedback.handle import DecisionHandle
@@ -18,15 +18,15 @@ DEFAULT_PREFIX = "agent-router:feedback:"
 
 
 class AsyncRedis(Protocol):
-    """The part of `redis.asyncio.Redis` this store uses."""
+    """The part of `redis.asyncio.Redis` this store uses (redis-py types its results `Awaitable`)."""
 
-    async def set(self, name: str, value: str, ex: int | None = None, nx: bool = False) -> Any: ...
+    def set(self, name: str, value: str, *, ex: int | None = None, nx: bool = False) -> Awaitable[Any]: ...
 
-    async def get(self, name: str) -> Any: ...
+    def get(self, name: str) -> Awaitable[Any]: ...
 
-    async def hincrby(self, name: str, key: str, amount: int = 1) -> Any: ...
+    def hincrby(self, name: str, key: str, amount: int = 1) -> Awaitable[Any]: ...
 
-    async def hgetall(self, name: str) -> Any: ...
+    def hgetall(self, name: str) -> Awaitable[Any]: ...
 
 
 class RedisStore:
