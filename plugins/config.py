@@ -17,6 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from plugins.encoder_config import EncoderSettings
 
+# Re-exported: the classifier kinds and the loop's settings are part of this module's config vocabulary.
+from plugins.loop_config import ClassifierKind as ClassifierKind
+from plugins.loop_config import FeedbackSettings as FeedbackSettings
+from plugins.loop_config import ShadowSettings as ShadowSettings
+
 SECTION = "agent_router"
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -82,7 +87,6 @@ class Intent(_Frozen):
         return value
 
 
-ClassifierKind = Literal["keyword", "learned", "hybrid", "encoder"]
 # The model classifier `hybrid` mixes its keyword scores into.
 HybridBase = Literal["learned", "encoder"]
 
@@ -144,18 +148,6 @@ class HealthSettings(_Frozen):
         return value
 
 
-class FeedbackSettings(_Frozen):
-    """Decision handles for `POST /router/feedback` (issue 19): each routed response's decision is
-    kept this long under the response id the client received; in this process's memory (at most
-    `max_entries`, oldest dropped first), or in Redis when `router_settings` configures one."""
-
-    enabled: bool = True
-    # A day: long enough for a user's thumbs-down or a reviewer's pass the same day.
-    ttl_seconds: int = Field(default=86400, ge=1, le=30 * 86400)
-    # ~0.5 KB each: 50 000 handles are ~25 MB per worker.
-    max_entries: int = Field(default=50_000, ge=1, le=10_000_000)
-
-
 class RouterConfig(_Frozen):
     """Everything the hook needs; built by `load_config` and never mutated."""
 
@@ -182,6 +174,7 @@ class RouterConfig(_Frozen):
     # The encoder and its dispatcher; read only when the encoder runs (`encoder`, or `hybrid` over it).
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    shadow: ShadowSettings | None = None
 
     @field_validator("intents")
     @classmethod

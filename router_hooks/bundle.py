@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from plugins.classify.build import build_shadow
 from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.feedback.desk import FeedbackDesk
 from plugins.health.monitor import HealthMonitor
@@ -28,6 +29,7 @@ from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_wor
 from plugins.metrics.exporter_status import OFF
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
+from plugins.shadow import ShadowEvaluator
 from router_hooks.body_guard import InstalledGuard
 from router_hooks.body_guard import install as install_body_guard
 from router_hooks.classification import build_classification
@@ -68,6 +70,8 @@ class Bundle:
     # The encoder's thread pool (None unless the encoder runs): no thread starts before its first call.
     executor: Executor | None = None
     watchdog: Refresher | None = None
+    # The shadow classifier's worker (agent_router.shadow), None without one.
+    shadow: ShadowEvaluator | None = None
     routes: OperatorRoutes | None = field(default=None, init=False)
     metrics_mount: asyncio.Task[bool] | None = field(default=None, init=False)
     guard: InstalledGuard | None = field(default=None, init=False)
@@ -85,6 +89,8 @@ class Bundle:
         if self.watchdog is not None:
             self.watchdog.start()
         self.refresher.start()
+        if self.shadow is not None:
+            self.shadow.start()
         if self.monitor is not None:
             try:
                 self.monitor.start()
@@ -123,6 +129,8 @@ class Bundle:
         if self.monitor is not None:
             await self.monitor.stop()
         self.refresher.stop()
+        if self.shadow is not None:
+            self.shadow.stop()
         if self.watchdog is not None:
             self.watchdog.stop()
         if self.exporter is not None:
@@ -151,10 +159,14 @@ def build_bundle(
         # The store is chosen on first use, when LiteLLM's router (and its Redis) exists.
         desk = FeedbackDesk(lambda: decision_store(config.feedback, index.router()), metrics.loop,
                             canonical=canonical_response_id)
+    candidate = build_shadow(config)
+    shadow = None
+    if candidate is not None and config.shadow is not None:
+        shadow = ShadowEvaluator(candidate, config, metrics.loop, config.shadow.sample_rate, config.shadow.queue)
     hook = AgentRouterHook(
         config=config, classification=classification, metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
-        context=ContextGate(index), desk=desk,
+        context=ContextGate(index), desk=desk, shadow=shadow,
     )
     monitor = None
     if config.health.enabled:
@@ -165,7 +177,7 @@ def build_bundle(
     return Bundle(
         hook=hook, gate=gate, monitor=monitor, exporter=exporter,
         refresher=Refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS),
-        multiproc_dir=multiproc_dir, executor=executor,
+        multiproc_dir=multiproc_dir, executor=executor, shadow=shadow,
         watchdog=None if exporter is None else Refresher(exporter.check, WATCH_SECONDS,
                                                          name="agent-router-exporter-watchdog"),
     )

@@ -135,6 +135,8 @@ async def info_json(hook: AgentRouterHook, gate: HealthGate,
         },
         "requests": request_counts(hook.metrics),
         "feedback": await feedback_json(hook),
+        # This worker's shadow classifier: its samples, drops and own CPU time, apart from the request path's.
+        "shadow": hook.shadow.as_json() if hook.shadow is not None else None,
     }
 
 

@@ -1,4 +1,5 @@
-"""Feedback on routed decisions against two real proxies sharing one real Redis (issue 19).
+"""Feedback on routed decisions and shadow evaluation against two real proxies sharing one real Redis
+(issue 19).
 
 One module, two proxies (module-scoped): every surface's response id, read by the openai and
 anthropic SDKs from what they return, is reported to the OTHER replica and counts there; the bad
@@ -22,6 +23,7 @@ import yaml
 from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
 from tests.support.key_auth import KEYS_ENV
 from tests.support.redis_db import empty_redis
+from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +49,8 @@ def replica_config(path: Path) -> Path:
     doc.setdefault("general_settings", {}).update(
         custom_auth="tests.support.key_auth.user_api_key_auth", custom_auth_run_common_checks=True)
     doc["litellm_settings"]["enable_post_custom_auth_checks"] = True
+    # The live classifier is `learned`; the candidate `keyword` sees every routed request after its response.
+    doc["agent_router"]["shadow"] = {"classifier": "keyword", "sample_rate": 1.0, "queue": 64}
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
 
@@ -183,3 +187,23 @@ def test_info_shows_the_cluster_totals_and_the_exporter_the_matrix(
     body = httpx.get(f"http://127.0.0.1:{a.metrics_port}/metrics", timeout=10).text
     line = 'agent_router_feedback_total{correct_intent="code",predicted_intent="code",source="model"}'
     assert any(row.startswith(line) and float(row.split()[-1]) >= 1 for row in body.splitlines())
+
+
+def test_the_shadow_classifier_decides_after_the_response_and_is_counted(
+    replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend],
+) -> None:
+    a, _ = replicas
+    assert a.chat(CODE).status_code == 200
+    with a.client.stream("POST", "/v1/chat/completions", json={
+            "model": "agent-router", "max_tokens": 8, "stream": True,
+            "messages": [{"role": "user", "content": CODE}]}) as streamed:
+        assert streamed.status_code == 200 and "".join(streamed.iter_text())
+
+    def shadow() -> dict[str, Any]:
+        return dict(a.client.get("/router/info").json()["shadow"])
+
+    seen = eventually(shadow, 10, "the shadow worker's count", until=lambda s: s["evaluated"] >= 2)
+    assert seen["classifier"] == "keyword" and seen["dropped"] == 0 and seen["running"] is True
+    body = httpx.get(f"http://127.0.0.1:{a.metrics_port}/metrics", timeout=10).text
+    line = 'agent_router_shadow_decisions_total{live_intent="code",shadow_intent="code"}'
+    assert any(row.startswith(line) and float(row.split()[-1]) >= 2 for row in body.splitlines())

@@ -30,6 +30,8 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "agent_router_classifier_fallbacks": ("counter", frozenset({"reason"})),
     # Issue 19: the first feedback per routed response.
     "agent_router_feedback": ("counter", frozenset({"predicted_intent", "correct_intent", "source"})),
+    "agent_router_shadow_decisions": ("counter", frozenset({"live_intent", "shadow_intent"})),
+    "agent_router_shadow_dropped": ("counter", frozenset()),
 }
 SAMPLE_NAMES = {
     "agent_router_requests_total", "agent_router_model_requests_total",
@@ -40,7 +42,7 @@ SAMPLE_NAMES = {
     "agent_router_classification_latency_seconds_sum",
     "agent_router_intent_classification_total", "agent_router_model_health",
     "agent_router_errors_total", "agent_router_classifier_fallbacks_total",
-    "agent_router_feedback_total",
+    "agent_router_feedback_total", "agent_router_shadow_decisions_total", "agent_router_shadow_dropped_total",
 }
 ERROR_TYPES = {"timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other"}
 FALLBACK_REASONS = {"deadline", "queue_full", "error"}
@@ -99,6 +101,8 @@ def test_known_label_combinations_exist_at_zero(registry: CollectorRegistry) -> 
             for source in ("user", "reviewer", "model"):
                 labels = {"predicted_intent": predicted, "correct_intent": correct, "source": source}
                 assert get("agent_router_feedback_total", labels) == 0
+            assert get("agent_router_shadow_decisions_total", {"live_intent": predicted, "shadow_intent": correct}) == 0
+    assert get("agent_router_shadow_dropped_total") == 0
 
 
 def test_buckets_cover_llm_calls_and_fast_classification(

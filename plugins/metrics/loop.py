@@ -1,4 +1,4 @@
-"""The learning loop's series: feedback on routed decisions (issue 19).
+"""The learning loop's series (issue 19): feedback on routed decisions, shadow evaluation.
 
 Labels are intents from the config and the fixed `source` values only; every combination exists at
 zero from the start, so the confusion-matrix panels have all their cells before the first report.
@@ -24,10 +24,26 @@ class LoopMetrics:
             "First feedback per routed response: the intent the router predicted, the one reported, who reported it.",
             ["predicted_intent", "correct_intent", "source"], registry=registry,
         )
+        self.shadow_decisions = Counter(
+            "agent_router_shadow_decisions",
+            "Sampled routed requests the shadow classifier decided after the response, by both intents.",
+            ["live_intent", "shadow_intent"], registry=registry,
+        )
+        self.shadow_dropped = Counter(
+            "agent_router_shadow_dropped",
+            "Sampled requests the shadow classifier never saw: its queue was full.", registry=registry,
+        )
         for predicted in self.intents:
             for correct in self.intents:
+                self.shadow_decisions.labels(predicted, correct)
                 for source in SOURCES:
                     self.feedback.labels(predicted, correct, source)
+
+    def shadow_decided(self, live: str, shadow: str) -> None:
+        self.shadow_decisions.labels(live, shadow).inc()
+
+    def shadow_drop(self) -> None:
+        self.shadow_dropped.inc()
 
     def feedback_given(self, predicted: str, correct: str, source: Source) -> None:
         self.feedback.labels(predicted, correct, source).inc()
