@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from plugins.encoder_config import EncoderSettings
 
 # Re-exported: the classifier kinds and the loop's settings are part of this module's config vocabulary.
+from plugins.loop_config import CaptureSettings as CaptureSettings
 from plugins.loop_config import ClassifierKind as ClassifierKind
 from plugins.loop_config import FeedbackSettings as FeedbackSettings
 from plugins.loop_config import ShadowSettings as ShadowSettings
@@ -175,6 +176,8 @@ class RouterConfig(_Frozen):
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     shadow: ShadowSettings | None = None
+    # Off unless set: scrubbed captures of routed requests (docs/CONFIGURATION.md, "Capture").
+    capture: CaptureSettings | None = None
 
     @field_validator("intents")
     @classmethod

@@ -41,3 +41,17 @@ class ShadowSettings(Frozen):
         if self.model is not None and self.classifier == "keyword":
             raise ValueError("shadow.model is read only by a model classifier (learned, encoder, hybrid), not keyword")
         return self
+
+
+class CaptureSettings(Frozen):
+    """Opt-in capture of routed requests for retraining (issue 19): scrubbed JSON Lines in `dir`,
+    one file at a time per worker process, rotated at `max_mb` and pruned to `max_files` per worker."""
+
+    dir: str
+    sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    max_mb: float = Field(default=64.0, gt=0.0, le=100_000.0)
+    max_files: int = Field(default=8, ge=1, le=10_000)
+
+    @property
+    def max_bytes(self) -> int:
+        return max(1, int(self.max_mb * 1024 * 1024))

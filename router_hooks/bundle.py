@@ -15,11 +15,13 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from plugins.capture.writer import CaptureWriter
 from plugins.classify.build import build_shadow
 from plugins.config import ConfigError, RouterConfig, load_config
 from plugins.feedback.desk import FeedbackDesk
@@ -72,6 +74,8 @@ class Bundle:
     watchdog: Refresher | None = None
     # The shadow classifier's worker (agent_router.shadow), None without one.
     shadow: ShadowEvaluator | None = None
+    # The capture writer (agent_router.capture), None unless configured.
+    capture: CaptureWriter | None = None
     routes: OperatorRoutes | None = field(default=None, init=False)
     metrics_mount: asyncio.Task[bool] | None = field(default=None, init=False)
     guard: InstalledGuard | None = field(default=None, init=False)
@@ -82,6 +86,9 @@ class Bundle:
         The monitor needs a running event loop (LiteLLM 1.108.7 loads callbacks inside the app's
         lifespan start-up, on its loop); without one it is not started and a warning says so.
         """
+        if self.capture is not None:
+            self.capture.prepare()  # first: an unusable directory stops start-up with nothing started
+            self.capture.start()
         if self.multiproc_dir is not None:
             forget_dead_workers(self.multiproc_dir)
         if self.exporter is not None:
@@ -131,6 +138,8 @@ class Bundle:
         self.refresher.stop()
         if self.shadow is not None:
             self.shadow.stop()
+        if self.capture is not None:
+            self.capture.stop()
         if self.watchdog is not None:
             self.watchdog.stop()
         if self.exporter is not None:
@@ -154,11 +163,16 @@ def build_bundle(
                         on_change=metrics.health, probation_seconds=config.health.probation_seconds)
     gate = HealthGate(state, config.health, index)
     classification, executor = build_classification(config, metrics)
+    capture = None
+    if config.capture is not None:
+        capture = CaptureWriter(Path(config.capture.dir), config.capture.max_bytes, config.capture.max_files,
+                                config.capture.sample_rate, metrics.loop)
     desk = None
     if config.feedback.enabled:
         # The store is chosen on first use, when LiteLLM's router (and its Redis) exists.
         desk = FeedbackDesk(lambda: decision_store(config.feedback, index.router()), metrics.loop,
-                            canonical=canonical_response_id)
+                            canonical=canonical_response_id,
+                            on_feedback=capture.feedback if capture is not None else None)
     candidate = build_shadow(config)
     shadow = None
     if candidate is not None and config.shadow is not None:
@@ -166,7 +180,7 @@ def build_bundle(
     hook = AgentRouterHook(
         config=config, classification=classification, metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
-        context=ContextGate(index), desk=desk, shadow=shadow,
+        context=ContextGate(index), desk=desk, shadow=shadow, capture=capture,
     )
     monitor = None
     if config.health.enabled:
@@ -177,7 +191,7 @@ def build_bundle(
     return Bundle(
         hook=hook, gate=gate, monitor=monitor, exporter=exporter,
         refresher=Refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS),
-        multiproc_dir=multiproc_dir, executor=executor, shadow=shadow,
+        multiproc_dir=multiproc_dir, executor=executor, shadow=shadow, capture=capture,
         watchdog=None if exporter is None else Refresher(exporter.check, WATCH_SECONDS,
                                                          name="agent-router-exporter-watchdog"),
     )

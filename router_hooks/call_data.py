@@ -15,8 +15,9 @@ from plugins.surfaces import Surface, surface_of
 META_KEY = "agent_router"
 # Beside it: the surface the request came on (stored with the decision handle, issue 19).
 SURFACE_KEY = "agent_router_surface"
-# With shadow evaluation: the Prompt the classifier read, taken out again once the response is on its way.
-SHADOW_KEY = "agent_router_shadow"
+# With shadow evaluation or capture: the Prompt the classifier read, taken out again once the
+# response is on its way (never serialised: LiteLLM's logging sees the request's own text anyway).
+PROMPT_KEY = "agent_router_prompt"
 METADATA_KEYS = ("metadata", "litellm_metadata")
 # Where LiteLLM 1.108.7 keeps request metadata per surface (proxy/litellm_pre_call_utils.py,
 # LITELLM_METADATA_ROUTES): on /v1/responses and /v1/messages `metadata` is the client's own API
@@ -51,14 +52,14 @@ def surface_in(container: Any) -> str | None:
     return None
 
 
-def take_shadow_prompt(container: Any) -> Any:
-    """The Prompt the hook left for the shadow classifier, removed from the metadata (or None)."""
+def take_prompt(container: Any) -> Any:
+    """The Prompt the hook left for the shadow classifier and capture, removed from the metadata (or None)."""
     if not isinstance(container, Mapping):
         return None
     for key in METADATA_KEYS:
         metadata = container.get(key)
-        if isinstance(metadata, dict) and SHADOW_KEY in metadata:
-            return metadata.pop(SHADOW_KEY)
+        if isinstance(metadata, dict) and PROMPT_KEY in metadata:
+            return metadata.pop(PROMPT_KEY)
     return None
 
 

@@ -21,8 +21,10 @@ import re
 from collections.abc import AsyncGenerator, AsyncIterable, Mapping
 from typing import Any, Final
 
+from plugins.capture.writer import CaptureWriter
 from plugins.feedback.desk import FeedbackDesk
 from plugins.metrics.series import RouterMetrics
+from plugins.prompt import Prompt
 from plugins.record import RoutingRecord
 from router_hooks.call_data import record_in, surface_in
 from router_hooks.route_access import caller_of
@@ -58,36 +60,45 @@ def chunk_id(chunk: Any) -> str | None:
 
 
 class DecisionHandles:
-    def __init__(self, desk: FeedbackDesk | None, metrics: RouterMetrics) -> None:
+    def __init__(self, desk: FeedbackDesk | None, metrics: RouterMetrics,
+                 capture: CaptureWriter | None = None) -> None:
         self.desk = desk
         self.metrics = metrics
+        #: Takes the decision's capture line under the same id (agent_router.capture).
+        self.capture = capture
 
-    async def after_response(self, data: Mapping[str, Any], user_api_key_dict: Any, response: Any) -> None:
-        if self.desk is None:
+    async def after_response(self, data: Mapping[str, Any], user_api_key_dict: Any, response: Any,
+                             prompt: Prompt | None = None) -> None:
+        if self.desk is None and self.capture is None:
             return
         record = record_in(data)
         if record is not None:
-            await self._store(data, user_api_key_dict, record, response_id(response))
+            await self._store(data, user_api_key_dict, record, response_id(response), prompt)
 
-    async def stream(self, user_api_key_dict: Any, response: AsyncIterable[Any],
-                     request_data: Mapping[str, Any]) -> AsyncGenerator[Any, None]:
-        record = record_in(request_data) if self.desk is not None else None
+    async def stream(self, user_api_key_dict: Any, response: AsyncIterable[Any], request_data: Mapping[str, Any],
+                     prompt: Prompt | None = None) -> AsyncGenerator[Any, None]:
+        wanted = self.desk is not None or self.capture is not None
+        record = record_in(request_data) if wanted else None
         pending = record is not None
         async for chunk in response:
             if pending and record is not None:
                 found = _safe_chunk_id(chunk)
                 if found is not None:
                     pending = False
-                    await self._store(request_data, user_api_key_dict, record, found)
+                    await self._store(request_data, user_api_key_dict, record, found, prompt)
             yield chunk
 
     async def _store(self, data: Mapping[str, Any], user_api_key_dict: Any, record: RoutingRecord,
-                     found: str | None) -> None:
+                     found: str | None, prompt: Prompt | None) -> None:
         surface = surface_in(data)
-        if found is None or surface is None or self.desk is None:
+        if found is None or surface is None:
             return
         try:
-            await self.desk.record(found, surface, record, caller_of(user_api_key_dict))
+            stored_id = found
+            if self.desk is not None:
+                stored_id = await self.desk.record(found, surface, record, caller_of(user_api_key_dict))
+            if self.capture is not None and prompt is not None:
+                self.capture.decision(stored_id, surface, record, prompt)
         except Exception:
             logger.exception("agent-router: could not store the decision handle of a %s response", surface)
             self.metrics.error(record.routed_model, "classifier")

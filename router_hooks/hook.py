@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 
+from plugins.capture.writer import CaptureWriter
 from plugins.config import RouterConfig
 from plugins.feedback.desk import FeedbackDesk
 from plugins.metrics.series import RouterMetrics
@@ -25,7 +26,7 @@ from plugins.record import HEADER, RoutingRecord
 from plugins.shadow import ShadowEvaluator
 from plugins.surfaces import Surface, read, surface_of, validate
 from router_hooks import request_errors
-from router_hooks.call_data import META_KEY, SHADOW_KEY, SURFACE_KEY, SURFACE_METADATA, record_in, take_shadow_prompt
+from router_hooks.call_data import META_KEY, PROMPT_KEY, SURFACE_KEY, SURFACE_METADATA, record_in, take_prompt
 from router_hooks.callbacks import Outcomes
 from router_hooks.classification import Classification
 from router_hooks.client_errors import bad_request
@@ -55,6 +56,7 @@ class AgentRouterHook(CustomLogger):
         context: ContextGate | None = None,
         desk: FeedbackDesk | None = None,
         shadow: ShadowEvaluator | None = None,
+        capture: CaptureWriter | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -67,8 +69,9 @@ class AgentRouterHook(CustomLogger):
         self._clock = clock
         self.router = RequestRouter(config, classification, metrics, clock, health, context)
         self.outcomes = Outcomes(metrics, deployments, clock, health)
-        self.handles = DecisionHandles(desk, metrics)
+        self.handles = DecisionHandles(desk, metrics, capture)
         self.shadow = shadow
+        self.capture = capture
 
     def is_routed(self, model: Any) -> bool:
         """`model` is the virtual model or an alias of it: the hook classifies the request."""
@@ -119,8 +122,8 @@ class AgentRouterHook(CustomLogger):
             metadata = data[key] = {}
         metadata[META_KEY] = record
         metadata[SURFACE_KEY] = surface
-        if self.shadow is not None and prompt is not None and continued is None:
-            metadata[SHADOW_KEY] = prompt  # decided by the candidate after the response (_shadow_after)
+        if (self.shadow is not None or self.capture is not None) and prompt is not None and continued is None:
+            metadata[PROMPT_KEY] = prompt  # for the shadow classifier and capture, after the response (_after)
         request_errors.attach(metadata)
         logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
                      record.intent, record.confidence)
@@ -142,8 +145,7 @@ class AgentRouterHook(CustomLogger):
         """No response is not a success (`Outcomes.no_response`); a response's decision is kept
         under its id for feedback (`DecisionHandles`)."""
         if response is not None:
-            self._shadow_after(data)
-            await self.handles.after_response(data, user_api_key_dict, response)
+            await self.handles.after_response(data, user_api_key_dict, response, self._after(data))
             return None
         raise self.outcomes.no_response(data)
 
@@ -152,19 +154,23 @@ class AgentRouterHook(CustomLogger):
     ) -> AsyncGenerator[Any, None]:
         """Streams pass through unchanged; the first chunk with the response id stores the handle.
         (Defined on the leaf class: LiteLLM 1.108.7 wraps streams only for callbacks that do.)"""
-        self._shadow_after(request_data)
-        return self.handles.stream(user_api_key_dict, response, request_data)
+        return self.handles.stream(user_api_key_dict, response, request_data, self._after(request_data))
 
-    def _shadow_after(self, data: Mapping[str, Any]) -> None:
-        """Hand a routed request's prompt to the shadow worker once its response is under way."""
-        if self.shadow is None:
-            return
+    def _after(self, data: Mapping[str, Any]) -> Prompt | None:
+        """Once a routed request's response is under way: its prompt to the shadow worker, and back
+        for capture (which waits for the response id)."""
+        if self.shadow is None and self.capture is None:
+            return None
         try:
-            prompt, record = take_shadow_prompt(data), record_in(data)
-            if isinstance(prompt, Prompt) and record is not None:
+            prompt, record = take_prompt(data), record_in(data)
+            if not isinstance(prompt, Prompt) or record is None:
+                return None
+            if self.shadow is not None:
                 self.shadow.submit(prompt, record.intent)
+            return prompt
         except Exception:
             logger.exception("agent-router: could not hand a request to the shadow classifier")
+            return None
 
     async def async_post_call_response_headers_hook(
         self,

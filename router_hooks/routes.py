@@ -137,6 +137,7 @@ async def info_json(hook: AgentRouterHook, gate: HealthGate,
         "feedback": await feedback_json(hook),
         # This worker's shadow classifier: its samples, drops and own CPU time, apart from the request path's.
         "shadow": hook.shadow.as_json() if hook.shadow is not None else None,
+        "capture": hook.capture.as_json() if hook.capture is not None else None,
     }
 
 

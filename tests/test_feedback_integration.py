@@ -1,5 +1,5 @@
-"""Feedback on routed decisions and shadow evaluation against two real proxies sharing one real Redis
-(issue 19).
+"""Feedback on routed decisions, shadow evaluation and capture against two real proxies sharing one
+real Redis (issue 19).
 
 One module, two proxies (module-scoped): every surface's response id, read by the openai and
 anthropic SDKs from what they return, is reported to the OTHER replica and counts there; the bad
@@ -20,6 +20,7 @@ import openai
 import pytest
 import yaml
 
+from plugins.cli import main as cli_main
 from tests.support.cluster import CONFIG, Backend, Proxy, launch_proxy
 from tests.support.key_auth import KEYS_ENV
 from tests.support.redis_db import empty_redis
@@ -51,14 +52,20 @@ def replica_config(path: Path) -> Path:
     doc["litellm_settings"]["enable_post_custom_auth_checks"] = True
     # The live classifier is `learned`; the candidate `keyword` sees every routed request after its response.
     doc["agent_router"]["shadow"] = {"classifier": "keyword", "sample_rate": 1.0, "queue": 64}
+    # Both replicas capture into one directory, each worker into its own file.
+    doc["agent_router"]["capture"] = {"dir": str(path.parent / "capture"), "max_mb": 1, "max_files": 2}
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
 
 
 @pytest.fixture(scope="module")
-def replicas(backends: dict[str, Backend], log_dir: Path,
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Proxy, Proxy]]:
-    config = replica_config(tmp_path_factory.mktemp("feedback") / "litellm_config.yaml")
+def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("feedback")
+
+
+@pytest.fixture(scope="module")
+def replicas(backends: dict[str, Backend], log_dir: Path, config_dir: Path) -> Iterator[tuple[Proxy, Proxy]]:
+    config = replica_config(config_dir / "litellm_config.yaml")
     env = {KEYS_ENV: json.dumps(KEYS)}
     with empty_redis(REDIS_DB), \
             launch_proxy(backends, log_dir, config=config, name="litellm-feedback-a", extra_env=env) as a, \
@@ -207,3 +214,31 @@ def test_the_shadow_classifier_decides_after_the_response_and_is_counted(
     body = httpx.get(f"http://127.0.0.1:{a.metrics_port}/metrics", timeout=10).text
     line = 'agent_router_shadow_decisions_total{live_intent="code",shadow_intent="code"}'
     assert any(row.startswith(line) and float(row.split()[-1]) >= 2 for row in body.splitlines())
+
+
+def test_capture_writes_scrubbed_owner_only_lines_that_eval_scores(
+    replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend], config_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    a, b = replicas
+    secret = "sk-live-9f8e7d6c5b4a39281706"
+    resp = a.chat(f"My key is {secret}; write a Python function that retries on 429")
+    assert resp.status_code == 200
+    response_id = resp.json()["id"]
+    assert report(b, a.master_key, {"id": response_id, "intent": "code", "source": "reviewer"}).status_code == 200
+    capture = config_dir / "capture"
+
+    def captured() -> list[dict[str, Any]]:
+        return [json.loads(line) for path in capture.glob("*.jsonl") for line in path.read_text().splitlines()]
+
+    rows = eventually(captured, 10, "the capture lines", until=lambda rows: {"decision", "feedback"} <= {
+        r["kind"] for r in rows if r["id"] == response_id})
+    decision = next(r for r in rows if r["id"] == response_id and r["kind"] == "decision")
+    assert "[REDACTED:api_key]" in decision["messages"][-1]["content"]
+    assert decision["surface"] == "chat" and decision["decision"]["intent"] == "code"
+    assert all(secret not in path.read_text() for path in capture.glob("*.jsonl"))
+    assert oct(capture.stat().st_mode & 0o777) == "0o700"
+    assert {oct(path.stat().st_mode & 0o777) for path in capture.glob("*.jsonl")} == {"0o600"}
+    assert len({path.name.split("-")[1] for path in capture.glob("*.jsonl")}) == 2  # one file per proxy process
+    assert cli_main(["eval", "--config", str(CONFIG), "--data", str(capture), "--json", "--bootstrap", "0"]) == 0
+    assert "rows with feedback scored" in capsys.readouterr().err

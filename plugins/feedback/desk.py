@@ -28,7 +28,8 @@ def error(status: int, kind: str, message: str, param: str | None) -> Answer:
 
 class FeedbackDesk:
     def __init__(self, store: Callable[[], DecisionStore], metrics: LoopMetrics,
-                 canonical: Callable[[str], str] = str, clock: Callable[[], float] = time.time) -> None:
+                 canonical: Callable[[str], str] = str, clock: Callable[[], float] = time.time,
+                 on_feedback: Callable[[str, str, str], None] | None = None) -> None:
         """`store` is asked once, on first use (the proxy's Redis settings are read then);
         `canonical` maps an id as the client holds it to the one stored (LiteLLM encrypts
         Responses ids after some hooks saw them)."""
@@ -37,6 +38,8 @@ class FeedbackDesk:
         self.metrics = metrics
         self._canonical = canonical
         self._clock = clock
+        # Called with (stored id, intent, source) for each counted report: capture appends it.
+        self._on_feedback = on_feedback
 
     @property
     def store(self) -> DecisionStore:
@@ -44,9 +47,11 @@ class FeedbackDesk:
             self._store = self._store_source()
         return self._store
 
-    async def record(self, response_id: str, surface: str, record: RoutingRecord, caller: Caller) -> None:
+    async def record(self, response_id: str, surface: str, record: RoutingRecord, caller: Caller) -> str:
+        """Store the decision; returns the id it is stored under."""
         handle = DecisionHandle.of(self._canonical(response_id), surface, record, caller, self._clock())
         await self.store.put(handle)
+        return handle.id
 
     async def give(self, body: Any, caller: Caller) -> Answer:
         problem = check(body, self.metrics.intents)
@@ -65,6 +70,8 @@ class FeedbackDesk:
         if counted:
             self.metrics.feedback_given(handle.intent, intent, source)
             await self.store.tally(handle.intent, intent, source)
+            if self._on_feedback is not None:
+                self._on_feedback(handle.id, intent, source)
         return 200, {"id": response_id, "counted": counted, "predicted_intent": handle.intent,
                      "intent": intent, "source": source, "agreed": handle.intent == intent}
 
