@@ -178,6 +178,8 @@ class RouterConfig(_Frozen):
     shadow: ShadowSettings | None = None
     # Off unless set: scrubbed captures of routed requests (docs/CONFIGURATION.md, "Capture").
     capture: CaptureSettings | None = None
+    # The x-routing-metadata object also as `routing_metadata` in response bodies (docs/CONFIGURATION.md).
+    metadata_in_body: bool = False
 
     @field_validator("intents")
     @classmethod

@@ -26,6 +26,7 @@ from plugins.record import HEADER, RoutingRecord
 from plugins.shadow import ShadowEvaluator
 from plugins.surfaces import Surface, read, surface_of, validate
 from router_hooks import request_errors
+from router_hooks.body_metadata import BodyMetadata
 from router_hooks.call_data import META_KEY, PROMPT_KEY, SURFACE_KEY, SURFACE_METADATA, record_in, take_prompt
 from router_hooks.callbacks import Outcomes
 from router_hooks.classification import Classification
@@ -72,6 +73,7 @@ class AgentRouterHook(CustomLogger):
         self.handles = DecisionHandles(desk, metrics, capture)
         self.shadow = shadow
         self.capture = capture
+        self.body_metadata = BodyMetadata(self.outcomes) if config.metadata_in_body else None
 
     def is_routed(self, model: Any) -> bool:
         """`model` is the virtual model or an alias of it: the hook classifies the request."""
@@ -146,6 +148,8 @@ class AgentRouterHook(CustomLogger):
         under its id for feedback (`DecisionHandles`)."""
         if response is not None:
             await self.handles.after_response(data, user_api_key_dict, response, self._after(data))
+            if self.body_metadata is not None and record_in(data) is not None:
+                self.body_metadata.on_response(data, response)
             return None
         raise self.outcomes.no_response(data)
 
@@ -154,7 +158,10 @@ class AgentRouterHook(CustomLogger):
     ) -> AsyncGenerator[Any, None]:
         """Streams pass through unchanged; the first chunk with the response id stores the handle.
         (Defined on the leaf class: LiteLLM 1.108.7 wraps streams only for callbacks that do.)"""
-        return self.handles.stream(user_api_key_dict, response, request_data, self._after(request_data))
+        stream = self.handles.stream(user_api_key_dict, response, request_data, self._after(request_data))
+        if self.body_metadata is not None and record_in(request_data) is not None:
+            stream = self.body_metadata.stream(stream, request_data)
+        return stream
 
     def _after(self, data: Mapping[str, Any]) -> Prompt | None:
         """Once a routed request's response is under way: its prompt to the shadow worker, and back

@@ -54,6 +54,7 @@ def replica_config(path: Path) -> Path:
     doc["agent_router"]["shadow"] = {"classifier": "keyword", "sample_rate": 1.0, "queue": 64}
     # Both replicas capture into one directory, each worker into its own file.
     doc["agent_router"]["capture"] = {"dir": str(path.parent / "capture"), "max_mb": 1, "max_files": 2}
+    doc["agent_router"]["metadata_in_body"] = True
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
 
@@ -84,53 +85,73 @@ def openai_client(proxy: Proxy) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{proxy.base_url}/v1", api_key=OWNER, max_retries=0, timeout=60)
 
 
-def chat(proxy: Proxy, stream: bool) -> str:
+# Each returns the response id and the `routing_metadata` the SDK hands back from the body
+# (`agent_router.metadata_in_body`): top level when whole; on streams, the event named per surface.
+Seen = tuple[str, Any]
+
+
+def extra(obj: Any) -> Any:
+    return (getattr(obj, "model_extra", None) or {}).get("routing_metadata")
+
+
+def chat(proxy: Proxy, stream: bool) -> Seen:
     with openai_client(proxy) as client:
         messages: Any = [{"role": "user", "content": CODE}]
         if not stream:
-            return client.chat.completions.create(model="agent-router", messages=messages, max_tokens=8).id
+            resp = client.chat.completions.create(model="agent-router", messages=messages, max_tokens=8)
+            return resp.id, extra(resp)
         chunks = list(client.chat.completions.create(model="agent-router", messages=messages, max_tokens=8,
                                                      stream=True))
-        return chunks[0].id
+        final = [extra(c) for c in chunks if c.choices and c.choices[0].finish_reason]
+        return chunks[0].id, final[0] if final else None
 
 
-def completions(proxy: Proxy, stream: bool) -> str:
+def completions(proxy: Proxy, stream: bool) -> Seen:
     with openai_client(proxy) as client:
         if not stream:
-            return client.completions.create(model="agent-router", prompt=CODE, max_tokens=8).id
+            resp = client.completions.create(model="agent-router", prompt=CODE, max_tokens=8)
+            return resp.id, extra(resp)
         chunks = list(client.completions.create(model="agent-router", prompt=CODE, max_tokens=8, stream=True))
-        return chunks[0].id
+        final = [extra(c) for c in chunks if c.choices and c.choices[0].finish_reason]
+        return chunks[0].id, final[0] if final else None
 
 
-def responses(proxy: Proxy, stream: bool) -> str:
+def responses(proxy: Proxy, stream: bool) -> Seen:
     with openai_client(proxy) as client:
         if not stream:
-            return client.responses.create(model="agent-router", input=CODE, max_output_tokens=16).id
+            resp = client.responses.create(model="agent-router", input=CODE, max_output_tokens=16)
+            return resp.id, extra(resp)
         events = list(client.responses.create(model="agent-router", input=CODE, max_output_tokens=16, stream=True))
         created = next(e for e in events if e.type == "response.created")
-        return created.response.id
+        # max_output_tokens ends these echo answers with `response.incomplete`: the terminal event carries it.
+        ended = next(e for e in events if e.type in ("response.completed", "response.incomplete"))
+        return created.response.id, extra(ended)
 
 
-def messages(proxy: Proxy, stream: bool) -> str:
+def messages(proxy: Proxy, stream: bool) -> Seen:
     with anthropic.Anthropic(base_url=proxy.base_url, api_key=OWNER, max_retries=0, timeout=60) as client:
         turns: Any = [{"role": "user", "content": CODE}]
         if not stream:
-            return client.messages.create(model="agent-router", max_tokens=8, messages=turns).id
-        with client.messages.stream(model="agent-router", max_tokens=8, messages=turns) as events:
-            return events.get_final_message().id
+            resp = client.messages.create(model="agent-router", max_tokens=8, messages=turns)
+            return resp.id, extra(resp)
+        events = list(client.messages.create(model="agent-router", max_tokens=8, messages=turns, stream=True))
+        start = next(e for e in events if e.type == "message_start")
+        delta = next(e for e in events if e.type == "message_delta")
+        return start.message.id, extra(delta)
 
 
-SURFACES: dict[str, Callable[[Proxy, bool], str]] = {
+SURFACES: dict[str, Callable[[Proxy, bool], Seen]] = {
     "chat": chat, "completions": completions, "responses": responses, "messages": messages}
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
 @pytest.mark.parametrize("surface", list(SURFACES))
-def test_every_surface_response_id_takes_feedback_on_the_other_replica(
+def test_every_surface_response_id_takes_feedback_on_the_other_replica_and_carries_the_metadata(
     replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend], surface: str, stream: bool,
 ) -> None:
     a, b = replicas
-    response_id = SURFACES[surface](a, stream)
+    response_id, metadata = SURFACES[surface](a, stream)
+    assert metadata is not None and metadata["intent"] == "code" and metadata["model_id"] == "qwen-coder", metadata
     first = report(b, OWNER, {"id": response_id, "intent": "general", "source": "reviewer"})
     assert first.status_code == 200, first.text
     assert first.json()["counted"] is True and first.json()["predicted_intent"] == "code"
@@ -142,7 +163,7 @@ def test_bad_reports_get_clear_errors_and_only_owners_count(
     replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend],
 ) -> None:
     a, b = replicas
-    response_id = chat(a, stream=False)
+    response_id, _ = chat(a, stream=False)
     cases = [
         (OWNER, {"id": "chatcmpl-never-issued", "intent": "code"}, 404, "not_found_error", "id"),
         (OWNER, {"id": response_id, "intent": "poetry"}, 400, "invalid_request_error", "intent"),
@@ -184,7 +205,7 @@ def test_info_shows_the_cluster_totals_and_the_exporter_the_matrix(
     replicas: tuple[Proxy, Proxy], healthy_backends: dict[str, Backend],
 ) -> None:
     a, b = replicas
-    response_id = chat(b, stream=False)
+    response_id, _ = chat(b, stream=False)
     assert report(a, OWNER, {"id": response_id, "intent": "code", "source": "model"}).json()["counted"] is True
     infos = [p.client.get("/router/info").json()["feedback"] for p in (a, b)]
     assert infos[0] == infos[1]  # one matrix, whichever replica answers
