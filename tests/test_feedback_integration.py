@@ -10,7 +10,10 @@ inputs; who may call `/router/feedback` and `/router/classify` (custom-auth keys
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +71,17 @@ def config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def replicas(backends: dict[str, Backend], log_dir: Path, config_dir: Path) -> Iterator[tuple[Proxy, Proxy]]:
     config = replica_config(config_dir / "litellm_config.yaml")
     env = {KEYS_ENV: json.dumps(KEYS)}
-    with empty_redis(REDIS_DB), \
-            launch_proxy(backends, log_dir, config=config, name="litellm-feedback-a", extra_env=env) as a, \
-            launch_proxy(backends, log_dir, config=config, name="litellm-feedback-b", extra_env=env,
-                         master_key=a.master_key) as b:
+    key = "sk-test-" + secrets.token_hex(12)  # one master key: an admin of either replica is one of both
+    with empty_redis(REDIS_DB), ExitStack() as stack, ThreadPoolExecutor(2) as pool:
+        # Started side by side: each start is mostly the proxy's own import time, in its own process.
+        starts = [pool.submit(launch_proxy, backends, log_dir, config=config, name=f"litellm-feedback-{n}",
+                              extra_env=env, master_key=key) for n in ("a", "b")]
+        wait(starts)
+        # Every proxy that started is stopped by the stack, also when the other one failed to start.
+        for start in starts:
+            if start.exception() is None:
+                stack.enter_context(start.result())
+        a, b = (start.result() for start in starts)  # raises the first start-up failure
         yield a, b
 
 
