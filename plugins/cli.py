@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO, get_args
 
+from plugins.capture.rows import is_capture, joined
 from plugins.classify.breakdown import calibration, language_of, per_group, per_source
 from plugins.classify.build import build_classifier, load_directory
 from plugins.classify.decision import Classifier
@@ -148,7 +149,9 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--hybrid-base", choices=("learned", "encoder"),
                          help="the model classifier `hybrid` mixes keywords into (override the config)")
         if name == "eval":
-            cmd.add_argument("--data", required=True, type=Path, help="JSON Lines with id, prompt|messages, label")
+            cmd.add_argument("--data", required=True, type=Path,
+                             help="JSON Lines with id, prompt|messages, label; or capture files (a file or "
+                                  "their directory): rows with feedback are scored")
             cmd.add_argument("--repeat", type=int, default=1, help="classify each prompt N times (latency)")
             cmd.add_argument("--json", action="store_true", help="print the figures as one JSON object")
             cmd.add_argument("--subsets", action="store_true", help="per `dataset:subset`, not per dataset")
@@ -158,6 +161,15 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--bootstrap", type=int, default=RESAMPLES, metavar="N",
                              help=f"bootstrap resamples for the macro-F1 intervals (default {RESAMPLES})")
     return top
+
+
+def read_rows(data: Path) -> list[dict[str, Any]]:
+    """The JSON Lines of a file, or of every `*.jsonl` in a directory (a capture directory: feedback
+    may sit in another worker's file than its decision)."""
+    files = sorted(data.glob("*.jsonl")) if data.is_dir() else [data]
+    # "\n" only: str.splitlines() also breaks at U+2028 and the like, which JSON strings may hold raw.
+    return [json.loads(line) for path in files
+            for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -175,8 +187,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"agent-router: {exc}\n")
         return 2
-    # "\n" only: str.splitlines() also breaks at U+2028 and the like, which JSON strings may hold raw.
-    rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").split("\n") if line.strip()]
+    rows = read_rows(args.data)
+    if is_capture(rows):
+        capture = joined(rows)
+        sys.stderr.write(f"agent-router: {args.data}: capture: {len(capture.rows)} rows with feedback scored; "
+                         f"{capture.unlabelled} decisions without feedback skipped, {capture.orphans} feedback "
+                         "lines whose decision is in no file given\n")
+        rows = capture.rows
+        if not rows:
+            sys.stderr.write(f"agent-router: {args.data}: no captured decision has feedback yet: nothing to score\n")
+            return 2
     thresholds = (config.thresholds.high, config.thresholds.medium)
     try:
         results = [evaluate(classifier, rows, tuple(config.intents), max(args.repeat, 1), thresholds, args.subsets,

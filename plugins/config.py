@@ -18,6 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from plugins.budget import Budget
 from plugins.encoder_config import EncoderSettings
 
+# Re-exported: the classifier kinds and the loop's settings are part of this module's config vocabulary.
+from plugins.loop_config import CaptureSettings as CaptureSettings
+from plugins.loop_config import ClassifierKind as ClassifierKind
+from plugins.loop_config import FeedbackSettings as FeedbackSettings
+from plugins.loop_config import ShadowSettings as ShadowSettings
+
 SECTION = "agent_router"
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -83,7 +89,6 @@ class Intent(_Frozen):
         return value
 
 
-ClassifierKind = Literal["keyword", "learned", "hybrid", "encoder"]
 # The model classifier `hybrid` mixes its keyword scores into.
 HybridBase = Literal["learned", "encoder"]
 
@@ -172,6 +177,12 @@ class RouterConfig(_Frozen):
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     # Issue 20: the default budget policy (a key's or team's `agent_router.budget` overrides it).
     budget: Budget | None = None
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    shadow: ShadowSettings | None = None
+    # Off unless set: scrubbed captures of routed requests (docs/CONFIGURATION.md, "Capture").
+    capture: CaptureSettings | None = None
+    # The x-routing-metadata object also as `routing_metadata` in response bodies (docs/CONFIGURATION.md).
+    metadata_in_body: bool = False
 
     @field_validator("intents")
     @classmethod

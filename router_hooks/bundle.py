@@ -15,23 +15,29 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from plugins.capture.writer import CaptureWriter
+from plugins.classify.build import build_shadow
 from plugins.config import ConfigError, RouterConfig, load_config
+from plugins.feedback.desk import FeedbackDesk
 from plugins.health.monitor import HealthMonitor
 from plugins.health.state import HealthState
 from plugins.metrics.exporter import MetricsExporter, Refresher, forget_dead_workers
 from plugins.metrics.exporter_status import OFF
 from plugins.metrics.series import RouterMetrics
 from plugins.metrics.window import FallbackWindow
+from plugins.shadow import ShadowEvaluator
 from router_hooks.body_guard import InstalledGuard
 from router_hooks.body_guard import install as install_body_guard
 from router_hooks.classification import build_classification
 from router_hooks.compat import router_view, warn_if_crash_prone_python, warn_if_untested
 from router_hooks.context_gate import ContextGate
+from router_hooks.decision_store import canonical_response_id, decision_store
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 from router_hooks.metrics_mount import redact_when_mounted
@@ -67,6 +73,10 @@ class Bundle:
     # The encoder's thread pool (None unless the encoder runs): no thread starts before its first call.
     executor: Executor | None = None
     watchdog: Refresher | None = None
+    # The shadow classifier's worker (agent_router.shadow), None without one.
+    shadow: ShadowEvaluator | None = None
+    # The capture writer (agent_router.capture), None unless configured.
+    capture: CaptureWriter | None = None
     routes: OperatorRoutes | None = field(default=None, init=False)
     metrics_mount: asyncio.Task[bool] | None = field(default=None, init=False)
     guard: InstalledGuard | None = field(default=None, init=False)
@@ -77,6 +87,9 @@ class Bundle:
         The monitor needs a running event loop (LiteLLM 1.108.7 loads callbacks inside the app's
         lifespan start-up, on its loop); without one it is not started and a warning says so.
         """
+        if self.capture is not None:
+            self.capture.prepare()  # first: an unusable directory stops start-up with nothing started
+            self.capture.start()
         if self.multiproc_dir is not None:
             forget_dead_workers(self.multiproc_dir)
         if self.exporter is not None:
@@ -84,6 +97,8 @@ class Bundle:
         if self.watchdog is not None:
             self.watchdog.start()
         self.refresher.start()
+        if self.shadow is not None:
+            self.shadow.start()
         if self.monitor is not None:
             try:
                 self.monitor.start()
@@ -122,6 +137,10 @@ class Bundle:
         if self.monitor is not None:
             await self.monitor.stop()
         self.refresher.stop()
+        if self.shadow is not None:
+            self.shadow.stop()
+        if self.capture is not None:
+            self.capture.stop()
         if self.watchdog is not None:
             self.watchdog.stop()
         if self.exporter is not None:
@@ -145,10 +164,25 @@ def build_bundle(
                         on_change=metrics.health, probation_seconds=config.health.probation_seconds)
     gate = HealthGate(state, config.health, index)
     classification, executor = build_classification(config, metrics)
+    capture = None
+    if config.capture is not None:
+        capture = CaptureWriter(Path(config.capture.dir), config.capture.max_bytes, config.capture.max_files,
+                                config.capture.sample_rate, metrics.loop)
+    desk = None
+    if config.feedback.enabled:
+        # The store is chosen on first use, when LiteLLM's router (and its Redis) exists.
+        desk = FeedbackDesk(lambda: decision_store(config.feedback, index.router()), metrics.loop,
+                            canonical=canonical_response_id,
+                            on_feedback=capture.feedback if capture is not None else None)
+    candidate = build_shadow(config)
+    shadow = None
+    if candidate is not None and config.shadow is not None:
+        shadow = ShadowEvaluator(candidate, config, metrics.loop, config.shadow.sample_rate, config.shadow.queue)
     hook = AgentRouterHook(
         config=config, classification=classification, metrics=metrics,
         deployments=index.served_name, aliases=lambda: _aliases(index.router()), health=gate,
         context=ContextGate(index), access=TenantAccess(config.models, index.router),
+        desk=desk, shadow=shadow, capture=capture,
     )
     monitor = None
     if config.health.enabled:
@@ -159,7 +193,7 @@ def build_bundle(
     return Bundle(
         hook=hook, gate=gate, monitor=monitor, exporter=exporter,
         refresher=Refresher(metrics.refresh_fallback_rates, REFRESH_SECONDS),
-        multiproc_dir=multiproc_dir, executor=executor,
+        multiproc_dir=multiproc_dir, executor=executor, shadow=shadow, capture=capture,
         watchdog=None if exporter is None else Refresher(exporter.check, WATCH_SECONDS,
                                                          name="agent-router-exporter-watchdog"),
     )

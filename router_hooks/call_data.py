@@ -13,6 +13,11 @@ from plugins.surfaces import Surface, surface_of
 # The key of the RoutingRecord in LiteLLM's request metadata (`metadata`, or `litellm_metadata` on
 # the routes where LiteLLM keeps request metadata there).
 META_KEY = "agent_router"
+# Beside it: the surface the request came on (stored with the decision handle, issue 19).
+SURFACE_KEY = "agent_router_surface"
+# With shadow evaluation or capture: the Prompt the classifier read, taken out again once the
+# response is on its way (never serialised: LiteLLM's logging sees the request's own text anyway).
+PROMPT_KEY = "agent_router_prompt"
 METADATA_KEYS = ("metadata", "litellm_metadata")
 # Where LiteLLM 1.108.7 keeps request metadata per surface (proxy/litellm_pre_call_utils.py,
 # LITELLM_METADATA_ROUTES): on /v1/responses and /v1/messages `metadata` is the client's own API
@@ -33,6 +38,28 @@ def record_in(container: Any) -> RoutingRecord | None:
             record = metadata.get(META_KEY)
             if isinstance(record, RoutingRecord):
                 return record
+    return None
+
+
+def surface_in(container: Any) -> str | None:
+    """The surface the hook recorded beside its record (request data or `litellm_params`)."""
+    if not isinstance(container, Mapping):
+        return None
+    for key in METADATA_KEYS:
+        metadata = container.get(key)
+        if isinstance(metadata, Mapping) and isinstance(metadata.get(SURFACE_KEY), str):
+            return str(metadata[SURFACE_KEY])
+    return None
+
+
+def take_prompt(container: Any) -> Any:
+    """The Prompt the hook left for the shadow classifier and capture, removed from the metadata (or None)."""
+    if not isinstance(container, Mapping):
+        return None
+    for key in METADATA_KEYS:
+        metadata = container.get(key)
+        if isinstance(metadata, dict) and PROMPT_KEY in metadata:
+            return metadata.pop(PROMPT_KEY)
     return None
 
 

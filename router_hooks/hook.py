@@ -11,28 +11,33 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 
+from plugins.capture.writer import CaptureWriter
 from plugins.config import RouterConfig
+from plugins.feedback.desk import FeedbackDesk
 from plugins.metrics.series import RouterMetrics
 from plugins.policies import BudgetMemory, Policies, budget_models
 from plugins.prompt import Prompt, PromptError
 from plugins.record import HEADER, RoutingRecord
 from plugins.routing import fallback_chains
+from plugins.shadow import ShadowEvaluator
 from plugins.surfaces import Surface, read, surface_of, validate
 from plugins.tenant_policy import Caller
 from router_hooks import request_errors
-from router_hooks.call_data import META_KEY, SURFACE_METADATA
+from router_hooks.body_metadata import BodyMetadata
+from router_hooks.call_data import META_KEY, PROMPT_KEY, SURFACE_KEY, SURFACE_METADATA, record_in, take_prompt
 from router_hooks.callbacks import Outcomes
 from router_hooks.classification import Classification
 from router_hooks.client_errors import bad_request
 from router_hooks.context_gate import ContextGate
 from router_hooks.continuation import CONTINUATION, DeploymentLookup, continued_record
+from router_hooks.decision_handles import DecisionHandles
 from router_hooks.health_gate import HealthGate
 from router_hooks.request_router import RequestRouter
 from router_hooks.tenant_access import AUTH_KEY, TenantAccess, granted
@@ -58,6 +63,9 @@ class AgentRouterHook(CustomLogger):
         health: HealthGate | None = None,
         context: ContextGate | None = None,
         access: TenantAccess | None = None,
+        desk: FeedbackDesk | None = None,
+        shadow: ShadowEvaluator | None = None,
+        capture: CaptureWriter | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -74,6 +82,10 @@ class AgentRouterHook(CustomLogger):
         chains = health.chains if health is not None else dict
         self.router = RequestRouter(config, classification, metrics, clock, health, context, chains)
         self.outcomes = Outcomes(metrics, deployments, clock, health)
+        self.handles = DecisionHandles(desk, metrics, capture)
+        self.shadow = shadow
+        self.capture = capture
+        self.body_metadata = BodyMetadata(self.outcomes) if config.metadata_in_body else None
 
     def is_routed(self, model: Any) -> bool:
         """`model` is the virtual model or an alias of it: the hook classifies the request."""
@@ -134,6 +146,9 @@ class AgentRouterHook(CustomLogger):
         if allowed is not None and metadata.get(AUTH_KEY) is not None:
             # LiteLLM re-checks each fallback against this object: name the caller's routed models.
             metadata[AUTH_KEY] = granted(metadata[AUTH_KEY], allowed)
+        metadata[SURFACE_KEY] = surface
+        if (self.shadow is not None or self.capture is not None) and prompt is not None and continued is None:
+            metadata[PROMPT_KEY] = prompt  # for the shadow classifier and capture, after the response (_after)
         request_errors.attach(metadata)
         logger.debug("agent-router: routed %s to %s (%s, %.2f)", surface, record.routed_model,
                      record.intent, record.confidence)
@@ -186,10 +201,40 @@ class AgentRouterHook(CustomLogger):
 
     async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any,
                                            response: Any) -> Any:
-        """No response is not a success (`Outcomes.no_response`)."""
+        """No response is not a success (`Outcomes.no_response`); a response's decision is kept
+        under its id for feedback (`DecisionHandles`)."""
         if response is not None:
+            await self.handles.after_response(data, user_api_key_dict, response, self._after(data))
+            if self.body_metadata is not None and record_in(data) is not None:
+                self.body_metadata.on_response(data, response)
             return None
         raise self.outcomes.no_response(data)
+
+    def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: AsyncIterable[Any], request_data: dict[str, Any]
+    ) -> AsyncGenerator[Any, None]:
+        """Streams pass through unchanged; the first chunk with the response id stores the handle.
+        (Defined on the leaf class: LiteLLM 1.108.7 wraps streams only for callbacks that do.)"""
+        stream = self.handles.stream(user_api_key_dict, response, request_data, self._after(request_data))
+        if self.body_metadata is not None and record_in(request_data) is not None:
+            stream = self.body_metadata.stream(stream, request_data)
+        return stream
+
+    def _after(self, data: Mapping[str, Any]) -> Prompt | None:
+        """Once a routed request's response is under way: its prompt to the shadow worker, and back
+        for capture (which waits for the response id)."""
+        if self.shadow is None and self.capture is None:
+            return None
+        try:
+            prompt, record = take_prompt(data), record_in(data)
+            if not isinstance(prompt, Prompt) or record is None:
+                return None
+            if self.shadow is not None:
+                self.shadow.submit(prompt, record.intent)
+            return prompt
+        except Exception:
+            logger.exception("agent-router: could not hand a request to the shadow classifier")
+            return None
 
     async def async_post_call_response_headers_hook(
         self,

@@ -21,6 +21,7 @@ import plugins
 from plugins.health.monitor import HealthMonitor
 from plugins.metrics.series import RouterMetrics
 from router_hooks.classify_route import CLASSIFY_PATH, classify
+from router_hooks.feedback_route import FEEDBACK_PATH, give_feedback
 from router_hooks.health_gate import HealthGate
 from router_hooks.hook import AgentRouterHook
 
@@ -59,6 +60,9 @@ class OperatorRoutes:
                           tags=["agent-router"], summary="Router configuration, health and counters")
         app.add_api_route(CLASSIFY_PATH, self.classify, methods=["POST"], dependencies=auth,
                           tags=["agent-router"], summary="The routing decision for a request body")
+        if self._hook.handles.desk is not None:
+            app.add_api_route(FEEDBACK_PATH, self.feedback, methods=["POST"], tags=["agent-router"],
+                              summary="Report the intent a routed response should have had")
         self._mounted = [r for r in app.router.routes if r not in before]
         self._app = app
 
@@ -82,6 +86,13 @@ class OperatorRoutes:
     async def classify(self, request: Request,
                        token: UserAPIKeyAuth = Depends(user_api_key_auth)) -> JSONResponse:  # noqa: B008
         return await classify(self._hook, request, token)
+
+    async def feedback(self, request: Request,
+                       user_api_key_dict: UserAPIKeyAuth = Depends(user_api_key_auth),  # noqa: B008 - FastAPI's idiom
+                       ) -> JSONResponse:
+        desk = self._hook.handles.desk
+        assert desk is not None  # mounted only with a desk
+        return await give_feedback(desk, request, user_api_key_dict)
 
 
 async def health_json(gate: HealthGate) -> dict[str, dict[str, Any]]:
@@ -124,7 +135,23 @@ async def info_json(hook: AgentRouterHook, gate: HealthGate,
             "rounds": monitor.rounds if monitor is not None else 0,
         },
         "requests": request_counts(hook.metrics),
+        "feedback": await feedback_json(hook),
+        # This worker's shadow classifier: its samples, drops and own CPU time, apart from the request path's.
+        "shadow": hook.shadow.as_json() if hook.shadow is not None else None,
+        "capture": hook.capture.as_json() if hook.capture is not None else None,
     }
+
+
+async def feedback_json(hook: AgentRouterHook) -> dict[str, Any]:
+    """The feedback matrix's totals: cluster-wide with Redis (`scope: cluster`), else this process's."""
+    desk = hook.handles.desk
+    if desk is None:
+        return {"enabled": False}
+    try:
+        return {"enabled": True, **await desk.summary()}
+    except Exception as exc:  # the store (Redis) is unreachable: say so, the rest of /router/info stands
+        logger.warning("agent-router: feedback totals unavailable: %s", type(exc).__name__)
+        return {"enabled": True, "error": f"the decision store did not answer ({type(exc).__name__})"}
 
 
 def request_counts(metrics: RouterMetrics) -> dict[str, Any]:

@@ -7,13 +7,14 @@ import json
 import os
 import socket
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from plugins.config import ConfigError, load_config
+from plugins.config import CaptureSettings, ConfigError, load_config
 from router_hooks.bundle import build_bundle
 from router_hooks.routes import HEALTH_PATH, INFO_PATH
 from scripts.stack import ROOT, free_port
@@ -105,3 +106,14 @@ def test_port_zero_reports_the_exporter_off() -> None:
 def test_a_metrics_port_that_is_neither_a_port_nor_auto_stops_start_up(spelling: str) -> None:
     with pytest.raises(ConfigError, match="AGENT_ROUTER_METRICS_PORT"):
         build_bundle(CONFIG, lambda: None, {"AGENT_ROUTER_METRICS_PORT": spelling}, registry=CollectorRegistry())
+
+
+def test_an_unwritable_capture_directory_stops_start_up_naming_it_with_nothing_started(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    config = CONFIG.model_copy(update={"capture": CaptureSettings(dir=str(blocker / "capture"))})
+    threads_before = set(threading.enumerate())
+    bundle = build_bundle(config, lambda: None, {"AGENT_ROUTER_METRICS_PORT": "0"}, registry=CollectorRegistry())
+    with pytest.raises(ConfigError, match=r"agent_router\.capture\.dir: .*not-a-dir/capture"):
+        bundle.start(FastAPI())
+    assert set(threading.enumerate()) == threads_before and not bundle.refresher.running

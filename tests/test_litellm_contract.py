@@ -292,3 +292,38 @@ def test_warnings_are_errors_here() -> None:
     """Guards the configuration: a deprecated read would raise, not pass silently."""
     with pytest.raises(DeprecationWarning):
         warnings.warn("probe", DeprecationWarning, stacklevel=1)
+
+
+# -- issue 19: where the bundle finds each response's id ------------------------------------------
+
+
+def test_streaming_iterator_hook_is_wrapped_for_leaf_classes_that_define_it() -> None:
+    """Streams reach `async_post_call_streaming_iterator_hook` only for callbacks whose own class defines it
+    (ProxyLogging.callback_capabilities); the bundle's is a plain method returning the wrapped stream."""
+    from litellm.integrations.custom_logger import CustomLogger
+
+    from router_hooks.hook import AgentRouterHook
+
+    declared = inspect.signature(CustomLogger.async_post_call_streaming_iterator_hook)
+    assert list(declared.parameters)[1:] == ["user_api_key_dict", "response", "request_data"]
+    assert list(inspect.signature(AgentRouterHook.async_post_call_streaming_iterator_hook).parameters)[1:] == \
+        ["user_api_key_dict", "response", "request_data"]
+    source = inspect.getsource(importlib.import_module("litellm.proxy.utils"))
+    assert '"async_post_call_streaming_iterator_hook" in cls_attrs' in source
+    assert "async_post_call_streaming_iterator_hook" in vars(AgentRouterHook)
+
+
+def test_success_hook_signature() -> None:
+    from litellm.integrations.custom_logger import CustomLogger
+
+    declared = inspect.signature(CustomLogger.async_post_call_success_hook)
+    assert list(declared.parameters)[1:] == ["data", "user_api_key_dict", "response"]
+
+
+def test_a_plain_response_id_is_its_own_decrypted_form() -> None:
+    from litellm.proxy.hooks.responses_id_security import decrypted_response_id
+
+    from router_hooks.decision_store import canonical_response_id
+
+    assert decrypted_response_id("chatcmpl-abc") == "chatcmpl-abc"
+    assert canonical_response_id("chatcmpl-abc") == "chatcmpl-abc"

@@ -31,6 +31,11 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     # Issue 20: primaries the caller's access or budget moved off the intent's model.
     "agent_router_policy_reroutes": ("counter", frozenset({"from_model", "to_model", "reason"})),
     "agent_router_policy_errors": ("counter", frozenset({"scope"})),
+    # Issue 19: the first feedback per routed response.
+    "agent_router_feedback": ("counter", frozenset({"predicted_intent", "correct_intent", "source"})),
+    "agent_router_shadow_decisions": ("counter", frozenset({"live_intent", "shadow_intent"})),
+    "agent_router_shadow_dropped": ("counter", frozenset()),
+    "agent_router_capture_dropped": ("counter", frozenset({"reason"})),
 }
 SAMPLE_NAMES = {
     "agent_router_requests_total", "agent_router_model_requests_total",
@@ -42,6 +47,8 @@ SAMPLE_NAMES = {
     "agent_router_intent_classification_total", "agent_router_model_health",
     "agent_router_errors_total", "agent_router_classifier_fallbacks_total",
     "agent_router_policy_reroutes_total", "agent_router_policy_errors_total",
+    "agent_router_feedback_total", "agent_router_shadow_decisions_total", "agent_router_shadow_dropped_total",
+    "agent_router_capture_dropped_total",
 }
 ERROR_TYPES = {"timeout", "connection", "http_5xx", "http_4xx", "rate_limit", "classifier", "other"}
 FALLBACK_REASONS = {"deadline", "queue_full", "error"}
@@ -95,6 +102,15 @@ def test_known_label_combinations_exist_at_zero(registry: CollectorRegistry) -> 
             assert get("agent_router_intent_classification_total", labels) == 0
     for reason in FALLBACK_REASONS:
         assert get("agent_router_classifier_fallbacks_total", {"reason": reason}) == 0
+    for predicted in INTENTS:
+        for correct in INTENTS:
+            for source in ("user", "reviewer", "model"):
+                labels = {"predicted_intent": predicted, "correct_intent": correct, "source": source}
+                assert get("agent_router_feedback_total", labels) == 0
+            assert get("agent_router_shadow_decisions_total", {"live_intent": predicted, "shadow_intent": correct}) == 0
+    assert get("agent_router_shadow_dropped_total") == 0
+    for reason in ("queue_full", "disk_full", "unwritable", "error"):
+        assert get("agent_router_capture_dropped_total", {"reason": reason}) == 0
 
 
 def test_buckets_cover_llm_calls_and_fast_classification(

@@ -3,6 +3,7 @@ Prometheus server (Debian's `prometheus` package) scrapes a real proxy."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -141,4 +142,35 @@ def test_prometheus_scrapes_the_proxy(prometheus: str, proxy: Proxy) -> None:
     assert {r["name"] for g in rules for r in g["rules"]} >= {
         "AgentRouterAllModelsUnhealthy", "AgentRouterHighFallbackRate",
         "AgentRouterHighErrorRatio", "AgentRouterHighLatencyP95",
+        "AgentRouterShadowAgreementLow", "AgentRouterReportedErrorRateHigh",
     }
+    assert all(r.get("health") == "ok" for g in rules for r in g["rules"]), rules
+
+
+@pytest.mark.integration
+def test_every_dashboard_query_evaluates_and_the_feedback_panels_read_a_report(
+    prometheus: str, proxy: Proxy,
+) -> None:
+    def reported() -> dict[str, float]:
+        return query(prometheus, 'sum by (job) (agent_router_feedback_total{job="agent-router"})')
+
+    # The counter must be scraped before the report too: increase() needs the value it rose from.
+    before = eventually(reported, 30, "the feedback series scraped", until=lambda got: "agent-router" in got,
+                        interval=0.5)["agent-router"]
+    resp = proxy.chat("Write a Python function that parses a CSV file with a regex")
+    assert resp.status_code == 200
+    report = proxy.client.post("/router/feedback", json={"id": resp.json()["id"], "intent": "code"})
+    assert report.status_code == 200 and report.json()["predicted_intent"] == "code"
+    eventually(reported, 30, "the report scraped", until=lambda got: got["agent-router"] >= before + 1, interval=0.5)
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "dashboards" / "agent-router.json").read_text())
+    exprs = {p["title"]: [t["expr"] for t in p["targets"]] for p in dashboard["panels"]}
+    for title, targets in exprs.items():
+        for expr in targets:
+            promql = expr.replace("$__rate_interval", "1m").replace("$__range", "10m")
+            got = httpx.get(f"{prometheus}/api/v1/query", params={"query": promql}, timeout=10).json()
+            assert got["status"] == "success", (title, expr, got)
+    precision = next(t for t, _ in exprs.items() if t.startswith("Per-intent precision"))
+    promql = exprs[precision][0].replace("$__range", "10m")
+    rows = httpx.get(f"{prometheus}/api/v1/query", params={"query": promql}, timeout=10).json()["data"]["result"]
+    # The one report agreed with the router: precision 1 for code (the other rows have no reports: NaN).
+    assert {r["metric"]["predicted_intent"]: float(r["value"][1]) for r in rows}.get("code") == 1.0, rows

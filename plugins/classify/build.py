@@ -24,6 +24,24 @@ def build_classifier(config: RouterConfig) -> Classifier:
     raise ConfigError(f"agent_router.classifier: {config.classifier!r} is not available in this build")
 
 
+def build_shadow(config: RouterConfig) -> Classifier | None:
+    """The candidate `agent_router.shadow` names (None without one): its kind over the live config's
+    intents and keywords, and its own artifact when `shadow.model` gives one."""
+    shadow = config.shadow
+    if shadow is None:
+        return None
+    if shadow.model is None:
+        # The packaged artifacts: the live config with only the kind changed (no model override to check).
+        return build_classifier(config.model_copy(update={"classifier": shadow.classifier, "learned_model": None}))
+    base = load_directory(config, Path(shadow.model))
+    if shadow.classifier == "hybrid":
+        return HybridClassifier(base, KeywordClassifier.from_config(config), config.hybrid_keyword_weight)
+    if base.kind != shadow.classifier:
+        raise ConfigError(f"agent_router.shadow.model: {shadow.model!r} holds a {base.kind} model, "
+                          f"not {shadow.classifier}")
+    return base
+
+
 def model_classifier(config: RouterConfig, kind: HybridBase) -> Classifier:
     """A model classifier on its own: `learned` (intent-v1) or `encoder`."""
     return load_learned(config) if kind == "learned" else load_encoder(config)

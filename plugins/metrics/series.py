@@ -12,6 +12,7 @@ from typing import Final, Literal, get_args
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from plugins.errors import ERROR_TYPES, ErrorType
+from plugins.metrics.loop import LoopMetrics
 from plugins.metrics.window import FallbackWindow
 
 CONFIDENCE_LEVELS: Final = ("high", "medium", "low")
@@ -47,7 +48,8 @@ class RouterMetrics:
     ) -> None:
         reg = registry if registry is not None else REGISTRY
         self.models = tuple(models)
-        self.intents = (*tuple(intents), DIRECT_INTENT)
+        configured = tuple(intents)
+        self.intents = (*configured, DIRECT_INTENT)
         self.requests = Counter(
             "agent_router_requests", "Client requests, by served model, intent and outcome.",
             ["model", "intent", "status"], registry=reg,
@@ -111,6 +113,8 @@ class RouterMetrics:
             "Requests whose key's or team's agent_router policy did not validate (the next one served).",
             ["scope"], registry=reg,
         )
+        # Issue 19: the learning loop's series (feedback), on the same registry.
+        self.loop = LoopMetrics(configured, reg)
         self.window = fallback_window or FallbackWindow()
         self._initialise()
 

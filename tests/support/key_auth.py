@@ -7,9 +7,10 @@ LiteLLM 1.108.7 runs the same model-access checks on it (`enforce_key_and_fallba
 at auth time, the router's fallback access check before each fallback).
 
 The keys come from the environment as JSON: AGENT_ROUTER_TEST_KEYS='{"sk-...": ["agent-router"]}'
-(a model list), or an object of the UserAPIKeyAuth fields a database key carries (issue 20):
-`{"sk-...": {"models": [...], "team_id": "t1", "team_models": [...], "team_metadata": {...},
-"metadata": {...}, "spend": 8.0, "max_budget": 10.0, "team_spend": ..., "team_max_budget": ...}}`.
+(a model list), or an object of the UserAPIKeyAuth fields a database key carries (issues 19, 20):
+`{"sk-...": {"models": [...], "allowed_routes": [...], "team_id": "t1", "team_models": [...],
+"team_metadata": {...}, "metadata": {...}, "spend": 8.0, "max_budget": 10.0, "team_spend": ...,
+"team_max_budget": ...}}`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from litellm.proxy._types import LitellmUserRoles, UserAPIKeyAuth
 
 KEYS_ENV = "AGENT_ROUTER_TEST_KEYS"
 # What a test key may carry besides its models: the fields LiteLLM fills from the key and team rows.
-FIELDS = frozenset({"models", "team_id", "team_models", "team_metadata", "metadata", "spend", "max_budget",
-                    "team_spend", "team_max_budget", "team_alias", "key_alias", "router_settings"})
+FIELDS = frozenset({"models", "allowed_routes", "team_id", "team_models", "team_metadata", "metadata", "spend",
+                    "max_budget", "team_spend", "team_max_budget", "team_alias", "key_alias", "router_settings"})
 
 
 async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
