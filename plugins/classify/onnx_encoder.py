@@ -21,7 +21,7 @@ from plugins.classify.encoder_input import InputBuilder
 from plugins.prompt import Prompt
 
 # The artifact ships as package data of `plugins` (plugins/models), beside the code that reads it.
-PACKAGED_ENCODER = Path(__file__).parent.parent / "models" / "intent-encoder-v1"
+PACKAGED_ENCODER = Path(__file__).parent.parent / "models" / "intent-encoder-v2"
 KIND = "encoder"
 
 
