@@ -132,6 +132,13 @@ class EntryPointView:
     def get_deployment(self, model_id: str) -> Any:
         return self._registry().deployment(model_id)
 
+    @property
+    def cache(self) -> Any:
+        """The router's DualCache (memory, plus its Redis when `router_settings` gives one): 1.110
+        names it `health().store` and deprecates `Router.cache`; 1.109 has only `Router.cache`."""
+        health = self._health()
+        return health.store if hasattr(type(health), "store") else self.router.cache
+
 
 async def end_cooldown(store: Any, model_id: str) -> None:
     """End LiteLLM's cooldown of one deployment now, wherever the running version keeps it.

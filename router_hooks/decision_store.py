@@ -11,16 +11,14 @@ from litellm.proxy.hooks.responses_id_security import decrypted_response_id
 from plugins.config import FeedbackSettings
 from plugins.feedback.redis_store import RedisStore
 from plugins.feedback.store import DecisionStore, MemoryStore
-from router_hooks.compat import EntryPointView
 
 logger = logging.getLogger(__name__)
 
 
 def decision_store(settings: FeedbackSettings, router: Any) -> DecisionStore:
-    """`router` is the proxy's router view (1.108.7: `router.cache.redis_cache` is the RedisCache built
-    from `router_settings.redis_host`/`redis_port`/`redis_password`/`cache_kwargs`)."""
-    if isinstance(router, EntryPointView):
-        router = router.router
+    """`router` is the proxy's router view: its `cache.redis_cache` is the RedisCache LiteLLM built from
+    `router_settings.redis_host`/`redis_port`/`redis_password`/`cache_kwargs` (1.108.7 `Router.cache`;
+    1.110 `health().store`, through `EntryPointView.cache`)."""
     redis_cache = getattr(getattr(router, "cache", None), "redis_cache", None)
     if redis_cache is None:
         logger.info("agent-router: decision handles in memory (no Redis in router_settings): feedback "
