@@ -146,7 +146,11 @@ devsets: install
 # vocabulary pruned (.run/encoder-base), then one fine-tune, ONNX export, int8 and calibration (about 25
 # minutes on 2 cores). `make model-learned` builds the fast classifier (plugins/models/intent-v1).
 ENCODER_BASE := .run/encoder-base
-model: $(VENV_BUILD)/.installed
+# CAPTURES=<capture dir or files>: reviewed captures join the training data first (scripts/train/captures.py;
+# CAPTURE_SOURCES widens the trusted feedback sources beyond `reviewer`).
+CAPTURE_SOURCES ?= reviewer
+model: $(VENV_BUILD)/.installed install
+	$(if $(CAPTURES),$(BIN)/python -m scripts.train.captures $(CAPTURES) --sources $(CAPTURE_SOURCES))
 	$(VENV_BUILD)/bin/python scripts/train/encoder_base.py --out $(ENCODER_BASE)
 	$(VENV_BUILD)/bin/python scripts/train/finetune.py --base $(ENCODER_BASE) --max-tokens 64 --freeze-embeddings
 
