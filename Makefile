@@ -23,7 +23,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit fuzz bench bench-classifier soak corpus devsets model model-learned clean promtool compat compat-env
+.PHONY: install install-max run test lint unit fuzz bench bench-loop bench-classifier soak corpus devsets model model-learned clean promtool compat compat-env
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -108,6 +108,10 @@ fuzz: install install-max
 # The proxy with `learned` and with `encoder` side by side (BENCH_ENCODER_MODEL: another artifact).
 bench: install compat-env
 	$(BIN)/python -m scripts.bench
+
+# Shadow evaluation and capture (issue 19) on and off, one proxy each, under the same load (a few minutes).
+bench-loop: install
+	$(BIN)/python -m scripts.bench.loop
 
 # Each model classifier alone, by prompt length, over the real-chat mix, load time, size and RSS
 # (a few minutes; kept out of `make bench` so that each stays under 10 minutes).

@@ -8,10 +8,12 @@ from typing import Any
 
 import yaml
 
+from plugins.config import load_config
 from scripts.bench import stub_backend
 from scripts.bench.checks import fallback_counts
 from scripts.bench.configs import bundle_config, default_config, tuned_config, write_configs
 from scripts.bench.load import decider, percentile, request_body
+from scripts.bench.loop import loop_config
 from scripts.stack import ROOT
 
 SHIPPED = ROOT / "litellm_config.yaml"
@@ -133,3 +135,11 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 99) == 99.0
     assert percentile(values, 100) == 100.0
     assert percentile([], 50) == 0.0
+
+
+def test_the_loop_bench_config_validates_with_shadow_and_capture_on(tmp_path: Path) -> None:
+    learned = write_configs(SHIPPED, tmp_path / "configs")["bundle_learned"]
+    config = load_config(loop_config(learned, tmp_path / "capture", tmp_path / "loop.yaml"))
+    assert config.classifier == "learned"
+    assert config.shadow is not None and config.shadow.classifier == "learned" and config.shadow.sample_rate == 1.0
+    assert config.capture is not None and config.capture.dir == str(tmp_path / "capture")
