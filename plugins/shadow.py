@@ -9,13 +9,11 @@ it (`agent_router_shadow_dropped_total`) rather than making anyone wait. Buildin
 from __future__ import annotations
 
 import logging
-import queue
 import random
-import threading
-import time
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
+from plugins.background import QueueWorker
 from plugins.classify.decision import Classifier
 from plugins.config import RouterConfig
 from plugins.metrics.loop import LoopMetrics
@@ -23,8 +21,6 @@ from plugins.prompt import Prompt
 from plugins.routing import choose_route, default_route
 
 logger = logging.getLogger(__name__)
-
-_STOP: Final = object()
 
 
 class ShadowEvaluator:
@@ -35,19 +31,14 @@ class ShadowEvaluator:
         self.metrics = metrics
         self.sample_rate = sample_rate
         self._sample = sample
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
-        self._thread: threading.Thread | None = None
+        self._worker = QueueWorker("agent-router-shadow", lambda item: self._decide(*item), queue_size)
         self.submitted = self.evaluated = self.dropped = self.failed = 0
-        #: CPU seconds the worker thread spent classifying (time.thread_time), reported apart from the request path's.
-        self.cpu_seconds = 0.0
 
     def submit(self, prompt: Prompt, live_intent: str) -> bool:
         """Queue one routed request's prompt if it is sampled; True when queued."""
         if self.sample_rate < 1.0 and self._sample() >= self.sample_rate:
             return False
-        try:
-            self._queue.put_nowait((prompt, live_intent))
-        except queue.Full:
+        if not self._worker.offer((prompt, live_intent)):
             self.dropped += 1
             self.metrics.shadow_drop()
             return False
@@ -55,47 +46,28 @@ class ShadowEvaluator:
         return True
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="agent-router-shadow", daemon=True)
-            self._thread.start()
+        self._worker.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Ends the worker after the samples already queued (their counts still land)."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(_STOP)
-            thread.join(timeout)
+        self._worker.stop(timeout)
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until every queued sample was decided (tests, and `stop`'s callers that need counts)."""
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.005)
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            try:
-                if item is _STOP:
-                    return
-                self._decide(*item)
-            finally:
-                self._queue.task_done()
+        self._worker.drain(timeout)
 
     def _decide(self, prompt: Prompt, live_intent: str) -> None:
-        began = time.thread_time()
         try:
             intent = choose_route(self.classifier.classify(prompt), self.config).intent
         except Exception:  # a failing candidate is the candidate's problem: counted as the default intent
             logger.exception("agent-router: the shadow classifier failed")
             self.failed += 1
             intent = default_route(self.config).intent
-        self.cpu_seconds += time.thread_time() - began
         self.evaluated += 1
         self.metrics.shadow_decided(live_intent, intent)
 
     def as_json(self) -> dict[str, Any]:
         return {"classifier": self.classifier.kind, "sample_rate": self.sample_rate,
-                "queue": self._queue.maxsize, "submitted": self.submitted, "evaluated": self.evaluated,
-                "dropped": self.dropped, "failed": self.failed, "cpu_seconds": round(self.cpu_seconds, 6),
-                "running": self._thread is not None}
+                "queue": self._worker.size, "submitted": self.submitted, "evaluated": self.evaluated,
+                "dropped": self.dropped, "failed": self.failed, "cpu_seconds": round(self._worker.cpu_seconds, 6),
+                "running": self._worker.running}

@@ -15,14 +15,13 @@ import errno
 import json
 import logging
 import os
-import queue
 import random
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
+from plugins.background import QueueWorker
 from plugins.capture.rows import messages_of
 from plugins.capture.scrub import scrub
 from plugins.config import ConfigError
@@ -32,7 +31,6 @@ from plugins.record import RoutingRecord
 
 logger = logging.getLogger(__name__)
 
-_STOP: Final = object()
 _FULL: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
@@ -52,15 +50,13 @@ class CaptureWriter:
         self.pid = os.getpid() if pid is None else pid
         self._sample = sample
         self._clock = clock
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
-        self._thread: threading.Thread | None = None
+        self._worker = QueueWorker("agent-router-capture", self._write, queue_size, on_exit=self._close)
         self._fd: int | None = None
         self._seq = 0
         self._size = 0
         #: Why capture stopped (a `CaptureDrop` reason), None while it runs.
         self.stopped: CaptureDrop | None = None
         self.written = 0
-        self.cpu_seconds = 0.0
 
     def prepare(self) -> None:
         """Create the directory owner-only and prove it writable; CaptureError naming it if not."""
@@ -75,20 +71,13 @@ class CaptureWriter:
                                f"{exc.strerror or exc}") from exc
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="agent-router-capture", daemon=True)
-            self._thread.start()
+        self._worker.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._queue.put(_STOP)
-            thread.join(timeout)
+        self._worker.stop(timeout)
 
     def drain(self, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.005)
+        self._worker.drain(timeout)
 
     def decision(self, response_id: str, surface: str, record: RoutingRecord, prompt: Prompt) -> None:
         """Queue a sampled routed request's line (scrubbed and written on the worker)."""
@@ -109,23 +98,8 @@ class CaptureWriter:
             self.metrics.capture_drop(self.stopped)
             return
         line["time"] = round(self._clock(), 3)
-        try:
-            self._queue.put_nowait(line)
-        except queue.Full:
+        if not self._worker.offer(line):
             self.metrics.capture_drop("queue_full")
-
-    def _run(self) -> None:
-        try:
-            while (item := self._queue.get()) is not _STOP:
-                began = time.thread_time()
-                try:
-                    self._write(item)
-                finally:
-                    self.cpu_seconds += time.thread_time() - began
-                    self._queue.task_done()
-            self._queue.task_done()
-        finally:
-            self._close()
 
     def _write(self, item: dict[str, Any]) -> None:
         if self.stopped is not None:
@@ -169,4 +143,4 @@ class CaptureWriter:
 
     def as_json(self) -> dict[str, Any]:
         return {"dir": str(self.directory), "sample_rate": self.sample_rate, "written": self.written,
-                "stopped": self.stopped, "cpu_seconds": round(self.cpu_seconds, 6)}
+                "stopped": self.stopped, "cpu_seconds": round(self._worker.cpu_seconds, 6)}
