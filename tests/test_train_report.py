@@ -1,0 +1,80 @@
+"""The encoder report's schedule and summary (scripts/train/report.py); the fine-tunes themselves need torch and
+run in `.venv-build` only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scripts.train.data import Record
+from scripts.train.report import GROUPS, RUNS, SEEDS, markdown, run_all
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingRuns:
+    """Each run takes one second per training record on the fake clock."""
+
+    def __init__(self, clock: FakeClock, records: list[Record]) -> None:
+        self.clock, self.train_records = clock, records
+        self.limit: int | None = None
+        self.calls: list[str] = []
+
+    def _run(self, n: int, result: dict[str, Any]) -> dict[str, Any]:
+        self.clock.now += n
+        return {"train_records": n, "train_seconds": n, "temperature": 0.75,
+                "sets": [{"set": "heldout", "macro_f1": 0.9 + 0.01 * len(self.calls), "accuracy": 0.9},
+                         {"set": "realchat_dev2", "macro_f1": 0.8, "accuracy": 0.8}], **result}
+
+    def seed_run(self, seed: int) -> dict[str, Any]:
+        self.calls.append(f"seed {seed}")
+        return self._run(len(self.train_records), {"kind": "seed", "seed": seed})
+
+    def group_run(self, group: str, temperature: float) -> dict[str, Any]:
+        self.calls.append(f"group {group}")
+        kept = [r for r in self.train_records if r.source.split(":")[0] not in GROUPS[group]]
+        return self._run(len(kept), {"kind": "group", "group": group, "seed": SEEDS[0]})
+
+
+def records() -> list[Record]:
+    out = [Record(f"w{i}", "hi", "general", "wildchat:x") for i in range(20)]
+    return out + [Record(f"g{i}", "2+2?", "reasoning", "gsm8k:train") for i in range(80)]
+
+
+def test_groups_are_at_most_five_and_disjoint() -> None:
+    members = [family for families in GROUPS.values() for family in families]
+    assert len(GROUPS) <= 5
+    assert len(members) == len(set(members))
+    assert {what for kind, what in RUNS if kind == "group"} == set(GROUPS)
+    assert [int(what) for kind, what in RUNS if kind == "seed"] == list(SEEDS)
+
+
+def test_every_run_fits_a_large_budget_and_seeds_alternate_with_groups() -> None:
+    clock = FakeClock()
+    runs = CountingRuns(clock, records())
+    report = run_all(runs, budget_s=10_000, clock=clock)
+    assert runs.calls == [f"{kind} {what}" for kind, what in RUNS]
+    assert report["skipped"] == []
+    # Leaving real chat out trains on the other 80 records; maths leaves out gsm8k.
+    by_group = {r["group"]: r["train_records"] for r in report["runs"] if r["kind"] == "group"}
+    assert by_group["real-chat"] == 80 and by_group["maths"] == 20
+    assert report["summary"]["heldout"]["mean"] > 0.9
+    assert report["summary"]["realchat_dev2"]["sd"] == 0.0
+
+
+def test_a_run_that_would_end_past_the_budget_is_skipped_and_named() -> None:
+    clock = FakeClock()
+    runs = CountingRuns(clock, records())
+    # 100 s per seed run, 80 s without real chat: after 180 s another seed run (100 s) would end at 280 > 250,
+    # but a run without maths (20 s) still fits.
+    report = run_all(runs, budget_s=250, clock=clock)
+    assert runs.calls[:2] == ["seed 20250611", "group real-chat"]
+    assert "seed 1" in report["skipped"] and "group maths" not in report["skipped"]
+    assert "group maths" in runs.calls
+    text = markdown(report)
+    assert "without real-chat" in text and "skipped (budget): seed 1" in text
