@@ -74,5 +74,5 @@ def build_classification(config: RouterConfig, metrics: RouterMetrics) -> tuple[
     executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="agent-router-encoder")
     # time.monotonic: the hook's clock, on which routing's start (the deadline's origin) is read.
     dispatcher = Dispatcher(classifier, load_learned(config), executor, settings.deadline_ms / 1000,
-                            settings.queue_size, time.monotonic, metrics.classifier_fallback)
+                            settings.queue_size, time.monotonic, metrics.classifier_fallback, settings.threads)
     return Continuous(dispatcher, ContinuityCache(settings.continuity_cache_size)), executor

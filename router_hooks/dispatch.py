@@ -3,8 +3,12 @@ when the encoder cannot answer in time.
 
 onnxruntime releases the GIL while it runs, so a pool thread classifies while the event loop serves
 other requests. A request gives the encoder until `deadline` seconds after routing began; when that
-passes, when `queue_size` encoder calls are already admitted, or when the encoder raises, the fast
-classifier (`learned`) decides that request on the loop (~0.1-0.4 ms) and `on_fallback` counts why.
+passes, when `queue_size` encoder calls are already admitted, when the calls already admitted would
+keep it waiting past its deadline (at the recent mean time of one call), or when the encoder raises,
+the fast classifier (`learned`) decides that request on the loop (~0.1-0.4 ms) and `on_fallback`
+counts why. Refusing at admission what could not finish in time keeps the pool's work for requests
+it can still answer: under saturation the encoder decides the share it has time for, instead of
+running every call late for requests that have already given up on it.
 If the fast classifier raises too, the error reaches the hook, which routes to the default model.
 """
 
@@ -35,6 +39,7 @@ class Dispatcher:
         queue_size: int,
         clock: Callable[[], float],
         on_fallback: Callable[[FallbackReason], None],
+        threads: int = 1,
     ) -> None:
         if deadline <= 0 or queue_size < 1:
             raise ValueError(f"deadline ({deadline} s) must be positive and queue_size ({queue_size}) >= 1")
@@ -46,6 +51,10 @@ class Dispatcher:
         self._queue_size = queue_size
         self._clock = clock
         self._on_fallback = on_fallback
+        self._threads = max(1, threads)
+        # Recent mean wall time of one encoder call in its pool thread (exponentially weighted; 0 until the first
+        # call ends): the wait a new call would have is the calls ahead of it, shared by the threads, times this.
+        self._call_s = 0.0
         # Admitted encoder calls not yet finished: waiting, running, or running for a request that
         # already gave up on them (a thread cannot be stopped). Released from pool threads: locked.
         self._in_flight = 0
@@ -59,10 +68,10 @@ class Dispatcher:
         remaining = self._deadline - (self._clock() - started)
         if remaining <= 0:
             return self._fall_back(prompt, "deadline", observed)
-        if not self._admit():
+        if not self._admit(remaining):
             return self._fall_back(prompt, "queue_full", observed)
         try:
-            future: Future[Decision] = self._executor.submit(self._primary.classify, prompt)
+            future: Future[Decision] = self._executor.submit(self._timed, prompt)
         except RuntimeError:  # the pool is shut down (the bundle is stopping)
             self._release()
             return self._fall_back(prompt, "error", observed)
@@ -85,9 +94,24 @@ class Dispatcher:
             self._on_fallback(reason)
         return Decided(self._fast.classify(prompt), self._fast.kind)
 
-    def _admit(self) -> bool:
+    def _timed(self, prompt: Prompt) -> Decision:
+        """The encoder's call, in a pool thread, timed on the hook's clock."""
+        began = self._clock()
+        try:
+            return self._primary.classify(prompt)
+        finally:
+            elapsed = self._clock() - began
+            with self._lock:
+                self._call_s = elapsed if self._call_s == 0.0 else 0.8 * self._call_s + 0.2 * elapsed
+
+    def _admit(self, remaining: float) -> bool:
         with self._lock:
             if self._in_flight >= self._queue_size:
+                return False
+            # A free thread always takes the call (so the estimate keeps being measured); a call that would
+            # queue behind busy threads is refused when, at the recent mean, it would end past the deadline.
+            busy = self._in_flight >= self._threads
+            if busy and (self._in_flight // self._threads + 1) * self._call_s > remaining:
                 return False
             self._in_flight += 1
             return True

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client import CollectorRegistry
 
-from plugins.classify.decision import Classifier, Decided
+from plugins.classify.decision import Classifier, Decided, Decision
 from plugins.metrics.series import FALLBACK_REASONS, RouterMetrics
 from plugins.prompt import Prompt
 from router_hooks.dispatch import Dispatcher
@@ -148,3 +148,43 @@ def test_a_bad_deadline_or_queue_is_refused(deadline: float, queue_size: int) ->
     fast = FixedClassifier("learned", "general")
     with pytest.raises(ValueError, match="deadline"):
         Dispatcher(fast, fast, ManualExecutor(), deadline, queue_size, FakeClock(), lambda reason: None)
+
+
+def test_a_call_that_would_queue_past_its_deadline_is_refused_at_admission() -> None:
+    """The pool's recent call time says how long a queued call waits: one that would end past its
+    request's deadline is not queued (its CPU would be spent for nobody), while a free thread always
+    takes the next call, so the estimate keeps being measured."""
+    class Timed(FixedClassifier):
+        """Each call takes 0.4 of the deadline on the hook's clock."""
+
+        def classify(self, prompt: Prompt) -> Decision:
+            under.clock.advance(DEADLINE * 0.4)
+            return super().classify(prompt)
+
+    executor = ManualExecutor()
+    under = Fixture(Timed("encoder", "code"), executor, queue_size=8)
+
+    async def one_call() -> Decided:
+        task = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
+        await asyncio.sleep(0)
+        executor.submitted[-1].finish()
+        return await task
+
+    assert asyncio.run(one_call()).classifier == "encoder"
+
+    async def two_arrive_while_one_runs() -> tuple[Decided, int]:
+        first = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
+        await asyncio.sleep(0)
+        executor.submitted[-1].start()  # the only thread is busy with the first call
+        # A second waits behind it: 2 x 0.4 of the deadline, admitted. A third would end at 3 x 0.4: refused.
+        second = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
+        await asyncio.sleep(0)
+        third = await under.dispatcher.decide(PROMPT, under.clock())
+        submitted = len(executor.submitted)
+        executor.submitted[-2].finish()
+        await asyncio.gather(first, second)  # (on a slow host the waiting second may miss its deadline)
+        return third, submitted
+
+    third, submitted = asyncio.run(two_arrive_while_one_runs())
+    assert third.classifier == "learned" and submitted == 3
+    assert under.fallbacks()["queue_full"] == 1 and under.fallbacks()["error"] == 0
