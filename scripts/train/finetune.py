@@ -65,6 +65,11 @@ class Hyper:
     context_share: float = 0.2
     freeze_embeddings: bool = False
     layers: int = 0  # keep only the base's first N transformer layers (0: all): cost falls about in proportion
+    # Distillation: an encoder artifact whose int8 logits on the same inputs are soft targets, mixed with the labels
+    # as `distil_weight * tau^2 * KL(teacher/tau || student/tau) + (1 - distil_weight) * cross-entropy`.
+    teacher: str = ""
+    distil_weight: float = 0.5
+    distil_tau: float = 2.0
     seed: int = 20250611
     threads: int = 2
 
@@ -130,7 +135,8 @@ def build_model(base: str, classes: int, freeze_embeddings: bool, layers: int = 
     return model
 
 
-def train(model: Any, inputs: Sequence[EncoderInput], labels: Sequence[int], pad_id: int, hyper: Hyper) -> float:
+def train(model: Any, inputs: Sequence[EncoderInput], labels: Sequence[int], pad_id: int, hyper: Hyper,
+          soft: Matrix | None = None) -> float:
     import torch
 
     params = [p for p in model.parameters() if p.requires_grad]
@@ -150,6 +156,11 @@ def train(model: Any, inputs: Sequence[EncoderInput], labels: Sequence[int], pad
         ids, masks = pad_batch([inputs[i] for i in batch], pad_id)
         logits = model(torch.tensor(ids), torch.tensor(masks))
         loss = loss_fn(logits, torch.tensor([labels[i] for i in batch]))
+        if soft is not None:
+            tau, weight = hyper.distil_tau, hyper.distil_weight
+            target = torch.softmax(torch.tensor(soft[batch]) / tau, dim=-1)
+            kl = torch.nn.functional.kl_div(torch.log_softmax(logits / tau, dim=-1), target, reduction="batchmean")
+            loss = weight * tau * tau * kl + (1 - weight) * loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
@@ -285,8 +296,12 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
     inputs = encode(train_records, builder, hyper)
     labels = [CLASSES.index(r.label) for r in train_records]
     print(f"training on {len(inputs)} records ({Counter(r.label for r in train_records)})", flush=True)
+    soft = None
+    if hyper.teacher:  # the teacher reads the very inputs the student trains on, context segments included
+        soft = onnx_logits(Path(hyper.teacher) / "model.onnx", inputs, hyper.threads)
+        print(f"teacher logits for {len(inputs)} records in {time.monotonic() - started:.0f} s", flush=True)
     model = build_model(hyper.base, len(CLASSES), hyper.freeze_embeddings, hyper.layers)
-    train_seconds = train(model, inputs, labels, pad_id or 0, hyper)
+    train_seconds = train(model, inputs, labels, pad_id or 0, hyper, soft)
 
     held_inputs = [builder.for_texts(r.prompt.strip()) for r in heldout]
     y_held = np.asarray([CLASSES.index(r.label) for r in heldout], dtype=np.int64)
@@ -341,12 +356,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--freeze-embeddings", action="store_true")
     parser.add_argument("--layers", type=int, default=0, help="keep the base's first N layers (0: all)")
+    parser.add_argument("--teacher", default="", help="an encoder artifact to distil (its logits: soft targets)")
     parser.add_argument("--seed", type=int, default=Hyper.seed)
     parser.add_argument("--limit", type=int, help="train on the first N records only (a smoke run)")
     args = parser.parse_args(argv)
     base, meta = resolve_base(args.base)
     hyper = Hyper(base=base, epochs=args.epochs, max_tokens=args.max_tokens,
-                  freeze_embeddings=args.freeze_embeddings, layers=args.layers, seed=args.seed)
+                  freeze_embeddings=args.freeze_embeddings, layers=args.layers, teacher=args.teacher,
+                  seed=args.seed)
     manifest = build(args.out, args.data, hyper, meta, args.limit)
     print(json.dumps(manifest["figures"], indent=1))
     print(f"wrote {args.out} in {manifest['build']['total_seconds']} s")
