@@ -23,7 +23,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # pip's own notices only add noise to CI logs
 PIP_FLAGS := --disable-pip-version-check -q
 
-.PHONY: install install-max run test lint unit fuzz bench bench-loop bench-classifier soak corpus devsets model model-learned clean promtool compat compat-env
+.PHONY: install install-max run test lint unit fuzz bench bench-loop bench-classifier soak corpus devsets model model-learned model-report clean promtool compat compat-env
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements/lock.txt
@@ -157,6 +157,12 @@ model: $(VENV_BUILD)/.installed install
 	$(if $(CAPTURES),$(BIN)/python -m scripts.train.captures $(CAPTURES) --sources $(CAPTURE_SOURCES))
 	$(VENV_BUILD)/bin/python scripts/train/encoder_base.py --out $(ENCODER_BASE)
 	$(VENV_BUILD)/bin/python scripts/train/finetune.py --base $(ENCODER_BASE) --max-tokens 64 --freeze-embeddings
+
+# The encoder recipe's seed spread (3 seeds) and leave-one-group-out (at most 5 source groups), under a 60-minute
+# budget that skips and names the runs that would not fit (docs/CLASSIFIER.md has the recorded run).
+model-report: $(VENV_BUILD)/.installed install
+	$(VENV_BUILD)/bin/python scripts/train/encoder_base.py --out $(ENCODER_BASE)
+	$(VENV_BUILD)/bin/python scripts/train/report.py --base $(ENCODER_BASE) --budget-min 60
 
 model-learned: $(VENV_BUILD)/.installed
 	$(VENV_BUILD)/bin/python scripts/train/build_model.py
