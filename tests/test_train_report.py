@@ -54,7 +54,7 @@ def test_groups_are_at_most_five_and_disjoint() -> None:
     assert [int(what) for kind, what in RUNS if kind == "seed"] == list(SEEDS)
 
 
-def test_every_run_fits_a_large_budget_and_seeds_alternate_with_groups() -> None:
+def test_every_run_fits_a_large_budget_seeds_first() -> None:
     clock = FakeClock()
     runs = CountingRuns(clock, records())
     report = run_all(runs, budget_s=10_000, clock=clock)
@@ -70,11 +70,10 @@ def test_every_run_fits_a_large_budget_and_seeds_alternate_with_groups() -> None
 def test_a_run_that_would_end_past_the_budget_is_skipped_and_named() -> None:
     clock = FakeClock()
     runs = CountingRuns(clock, records())
-    # 100 s per seed run, 80 s without real chat: after 180 s another seed run (100 s) would end at 280 > 250,
-    # but a run without maths (20 s) still fits.
+    # 100 s per seed run: after two (200 s) a third would end at 300 > 250, but a run without maths (20 s)
+    # still fits; one without real chat (80 s) does not.
     report = run_all(runs, budget_s=250, clock=clock)
-    assert runs.calls[:2] == ["seed 20250611", "group real-chat"]
-    assert "seed 1" in report["skipped"] and "group maths" not in report["skipped"]
-    assert "group maths" in runs.calls
+    assert runs.calls == ["seed 20250611", "seed 1", "group maths"]
+    assert report["skipped"][:2] == ["seed 2", "group real-chat"]
     text = markdown(report)
-    assert "without real-chat" in text and "skipped (budget): seed 1" in text
+    assert "without maths" in text and "skipped (budget): seed 2, group real-chat" in text
