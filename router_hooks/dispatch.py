@@ -3,8 +3,8 @@ when the encoder cannot answer in time.
 
 onnxruntime releases the GIL while it runs, so a pool thread classifies while the event loop serves
 other requests. A request gives the encoder until `deadline` seconds after routing began; when that
-passes, when `queue_size` encoder calls are already admitted, when the calls already admitted would
-keep it waiting past its deadline (at the recent mean time of one call), or when the encoder raises,
+passes, when `queue_size` encoder calls are already admitted, when the calls already admitted and its
+own would take it past its deadline (at the recent mean time of one call), or when the encoder raises,
 the fast classifier (`learned`) decides that request on the loop (~0.1-0.4 ms) and `on_fallback`
 counts why. Refusing at admission what could not finish in time keeps the pool's work for requests
 it can still answer: under saturation the encoder decides the share it has time for, instead of
@@ -25,6 +25,10 @@ from plugins.metrics.series import FallbackReason
 from plugins.prompt import Prompt
 
 logger = logging.getLogger(__name__)
+
+#: While calls take longer than the deadline allows, a free thread still takes a call when none was admitted
+#: for this many seconds: its time is the new estimate.
+PROBE_S = 1.0
 
 
 class Dispatcher:
@@ -55,6 +59,7 @@ class Dispatcher:
         # Recent mean wall time of one encoder call in its pool thread (exponentially weighted; 0 until the first
         # call ends): the wait a new call would have is the calls ahead of it, shared by the threads, times this.
         self._call_s = 0.0
+        self._admitted_at = float("-inf")  # when the last call was admitted
         # Admitted encoder calls not yet finished: waiting, running, or running for a request that
         # already gave up on them (a thread cannot be stopped). Released from pool threads: locked.
         self._in_flight = 0
@@ -108,11 +113,15 @@ class Dispatcher:
         with self._lock:
             if self._in_flight >= self._queue_size:
                 return False
-            # A free thread always takes the call (so the estimate keeps being measured); a call that would
-            # queue behind busy threads is refused when, at the recent mean, it would end past the deadline.
-            busy = self._in_flight >= self._threads
-            if busy and (self._in_flight // self._threads + 1) * self._call_s > remaining:
+            # At the recent mean time per call, this one would end after the calls ahead of it (shared by
+            # the threads) and its own: refused when that is past its deadline. A free thread still takes
+            # such a call when none was admitted for PROBE_S, so the estimate is measured again and the
+            # encoder comes back when the host has time for it.
+            now = self._clock()
+            too_late = (self._in_flight // self._threads + 1) * self._call_s > remaining
+            if too_late and (self._in_flight >= self._threads or now - self._admitted_at < PROBE_S):
                 return False
+            self._admitted_at = now
             self._in_flight += 1
             return True
 

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from plugins.classify.decision import Classifier, Decided, Decision
 from plugins.metrics.series import FALLBACK_REASONS, RouterMetrics
 from plugins.prompt import Prompt
-from router_hooks.dispatch import Dispatcher
+from router_hooks.dispatch import PROBE_S, Dispatcher
 from tests.support.classifiers import FixedClassifier, RaisingClassifier
 from tests.support.clock import FakeClock
 from tests.support.executors import ManualExecutor
@@ -188,3 +188,40 @@ def test_a_call_that_would_queue_past_its_deadline_is_refused_at_admission() -> 
     third, submitted = asyncio.run(two_arrive_while_one_runs())
     assert third.classifier == "learned" and submitted == 3
     assert under.fallbacks()["queue_full"] == 1 and under.fallbacks()["error"] == 0
+
+
+def test_while_calls_take_longer_than_the_deadline_one_probe_per_interval_keeps_measuring() -> None:
+    """Under saturation a call's time outgrows the deadline: the encoder then steps aside (no CPU spent
+    on answers nobody reads), except for one call per PROBE_S, whose time is the new estimate."""
+    slow = [True]
+
+    class Timed(FixedClassifier):
+        def classify(self, prompt: Prompt) -> Decision:
+            under.clock.advance(DEADLINE * 2 if slow[0] else DEADLINE * 0.1)
+            return super().classify(prompt)
+
+    executor = ManualExecutor()
+    under = Fixture(Timed("encoder", "code"), executor, queue_size=8)
+
+    async def one_call() -> Decided:
+        task = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
+        await asyncio.sleep(0)
+        if executor.submitted and not executor.submitted[-1].future.done():
+            executor.submitted[-1].finish()
+        return await task
+
+    asyncio.run(one_call())  # no estimate yet: taken, and it takes twice the deadline
+    assert len(executor.submitted) == 1
+    assert asyncio.run(one_call()).classifier == "learned"  # refused at once, nothing submitted
+    assert len(executor.submitted) == 1 and under.fallbacks()["queue_full"] == 1
+    slow[0] = False  # the load is gone: each probe now takes a tenth of the deadline
+    probes = 0
+    while True:
+        under.clock.advance(PROBE_S)
+        asyncio.run(one_call())  # the probe is taken
+        probes += 1
+        assert len(executor.submitted) == 1 + probes
+        if asyncio.run(one_call()).classifier == "encoder":  # admitted at once, no probe needed
+            break
+        assert probes < 5, "the estimate did not come back down"
+    assert probes > 1  # the mean moves a fifth of the way per call: one fast call is not the whole story
