@@ -74,6 +74,16 @@ class Hyper:
     threads: int = 2
 
 
+def pad_id(tokenizer_path: Path) -> int:
+    """The tokenizer's padding id: `[PAD]` (BERT vocabularies) or `<pad>` (XLM-R's), else 0."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_path))
+    found = tokenizer.token_to_id("[PAD]")
+    found = tokenizer.token_to_id("<pad>") if found is None else found
+    return found or 0
+
+
 def encode(records: Sequence[Record], builder: InputBuilder, hyper: Hyper) -> list[EncoderInput]:
     """Each record's ids; a seeded `context_share` of them with a context segment."""
     rng = random.Random(hyper.seed)
@@ -279,7 +289,6 @@ def resolve_base(name: str) -> tuple[str, dict[str, Any]]:
 
 def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit: int | None) -> dict[str, Any]:
     import torch
-    from tokenizers import Tokenizer
 
     started = time.monotonic()
     torch.manual_seed(hyper.seed)
@@ -289,10 +298,8 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
         train_records = random.Random(hyper.seed).sample(train_records, min(limit, len(train_records)))
         heldout = random.Random(hyper.seed).sample(heldout, min(max(limit // 4, 64), len(heldout)))
     tokenizer_path = Path(hyper.base) / "tokenizer.json"
-    tokenizer = Tokenizer.from_file(str(tokenizer_path))
     builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
-    pad_id = tokenizer.token_to_id("[PAD]")
-    pad_id = tokenizer.token_to_id("<pad>") if pad_id is None else pad_id
+    pad = pad_id(tokenizer_path)
     inputs = encode(train_records, builder, hyper)
     labels = [CLASSES.index(r.label) for r in train_records]
     print(f"training on {len(inputs)} records ({Counter(r.label for r in train_records)})", flush=True)
@@ -301,11 +308,11 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
         soft = onnx_logits(Path(hyper.teacher) / "model.onnx", inputs, hyper.threads)
         print(f"teacher logits for {len(inputs)} records in {time.monotonic() - started:.0f} s", flush=True)
     model = build_model(hyper.base, len(CLASSES), hyper.freeze_embeddings, hyper.layers)
-    train_seconds = train(model, inputs, labels, pad_id or 0, hyper, soft)
+    train_seconds = train(model, inputs, labels, pad, hyper, soft)
 
     held_inputs = [builder.for_texts(r.prompt.strip()) for r in heldout]
     y_held = np.asarray([CLASSES.index(r.label) for r in heldout], dtype=np.int64)
-    reference = torch_logits(model, held_inputs, pad_id or 0)
+    reference = torch_logits(model, held_inputs, pad)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"

@@ -44,6 +44,7 @@ from scripts.train.finetune import (  # noqa: E402
     encode,
     figures,
     fit_temperature,
+    pad_id,
     torch_logits,
     train,
 )
@@ -108,14 +109,10 @@ class Runner:
     """One fine-tune per call, scored on the sets it is given; the shared inputs are built once."""
 
     def __init__(self, hyper: Hyper, data: Path, evals: list[EvalSet], limit: int | None) -> None:
-        from tokenizers import Tokenizer
-
         self.hyper, self.limit, self.evals = hyper, limit, evals
         self.train_records, self.heldout = split(read_all(data))
         tokenizer_path = Path(hyper.base) / "tokenizer.json"
-        tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        pad = tokenizer.token_to_id("<pad>")
-        self.pad_id = pad if pad is not None else (tokenizer.token_to_id("[PAD]") or 0)
+        self.pad_id = pad_id(tokenizer_path)
         self.builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
 
     def logits(self, model: Any, records: Sequence[Record]) -> Matrix:
