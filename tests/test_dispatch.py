@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -150,27 +151,44 @@ def test_a_bad_deadline_or_queue_is_refused(deadline: float, queue_size: int) ->
         Dispatcher(fast, fast, ManualExecutor(), deadline, queue_size, FakeClock(), lambda reason: None)
 
 
-def test_a_call_that_would_queue_past_its_deadline_is_refused_at_admission() -> None:
-    """The pool's recent call time says how long a queued call waits: one that would end past its
-    request's deadline is not queued (its CPU would be spent for nobody), while a free thread always
-    takes the next call, so the estimate keeps being measured."""
-    class Timed(FixedClassifier):
-        """Each call takes 0.4 of the deadline on the hook's clock."""
+class Timed(FixedClassifier):
+    """Each call advances the fixture's clock by what `seconds()` says: the call's time as the pool measures it."""
 
-        def classify(self, prompt: Prompt) -> Decision:
-            under.clock.advance(DEADLINE * 0.4)
-            return super().classify(prompt)
+    def __init__(self, seconds: Callable[[], float]) -> None:
+        super().__init__("encoder", "code")
+        self.seconds = seconds
+        self.clock = FakeClock()  # replaced by the fixture's own
 
-    executor = ManualExecutor()
-    under = Fixture(Timed("encoder", "code"), executor, queue_size=8)
+    def classify(self, prompt: Prompt) -> Decision:
+        self.clock.advance(self.seconds())
+        return super().classify(prompt)
 
-    async def one_call() -> Decided:
+
+def timed_fixture(seconds: Callable[[], float]) -> tuple[Fixture, ManualExecutor]:
+    executor, timed = ManualExecutor(), Timed(seconds)
+    under = Fixture(timed, executor, queue_size=8)
+    timed.clock = under.clock
+    return under, executor
+
+
+def one_call(under: Fixture, executor: ManualExecutor) -> Decided:
+    """One request; the pool runs its call at once if one was submitted."""
+
+    async def decide() -> Decided:
         task = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
         await asyncio.sleep(0)
-        executor.submitted[-1].finish()
+        if executor.submitted and not executor.submitted[-1].future.done():
+            executor.submitted[-1].finish()
         return await task
 
-    assert asyncio.run(one_call()).classifier == "encoder"
+    return asyncio.run(decide())
+
+
+def test_a_call_that_would_queue_past_its_deadline_is_refused_at_admission() -> None:
+    """The pool's recent call time says how long a queued call waits: one that would end past its
+    request's deadline is not queued (its CPU would be spent for nobody)."""
+    under, executor = timed_fixture(lambda: DEADLINE * 0.4)  # each call takes 0.4 of the deadline
+    assert one_call(under, executor).classifier == "encoder"
 
     async def two_arrive_while_one_runs() -> tuple[Decided, int]:
         first = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
@@ -194,34 +212,19 @@ def test_while_calls_take_longer_than_the_deadline_one_probe_per_interval_keeps_
     """Under saturation a call's time outgrows the deadline: the encoder then steps aside (no CPU spent
     on answers nobody reads), except for one call per PROBE_S, whose time is the new estimate."""
     slow = [True]
-
-    class Timed(FixedClassifier):
-        def classify(self, prompt: Prompt) -> Decision:
-            under.clock.advance(DEADLINE * 2 if slow[0] else DEADLINE * 0.1)
-            return super().classify(prompt)
-
-    executor = ManualExecutor()
-    under = Fixture(Timed("encoder", "code"), executor, queue_size=8)
-
-    async def one_call() -> Decided:
-        task = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
-        await asyncio.sleep(0)
-        if executor.submitted and not executor.submitted[-1].future.done():
-            executor.submitted[-1].finish()
-        return await task
-
-    asyncio.run(one_call())  # no estimate yet: taken, and it takes twice the deadline
+    under, executor = timed_fixture(lambda: DEADLINE * 2 if slow[0] else DEADLINE * 0.1)
+    one_call(under, executor)  # no estimate yet: taken, and it takes twice the deadline
     assert len(executor.submitted) == 1
-    assert asyncio.run(one_call()).classifier == "learned"  # refused at once, nothing submitted
+    assert one_call(under, executor).classifier == "learned"  # refused at once, nothing submitted
     assert len(executor.submitted) == 1 and under.fallbacks()["queue_full"] == 1
     slow[0] = False  # the load is gone: each probe now takes a tenth of the deadline
     probes = 0
     while True:
         under.clock.advance(PROBE_S)
-        asyncio.run(one_call())  # the probe is taken
+        one_call(under, executor)  # the probe is taken
         probes += 1
         assert len(executor.submitted) == 1 + probes
-        if asyncio.run(one_call()).classifier == "encoder":  # admitted at once, no probe needed
+        if one_call(under, executor).classifier == "encoder":  # admitted at once, no probe needed
             break
         assert probes < 5, "the estimate did not come back down"
     assert probes > 1  # the mean moves a fifth of the way per call: one fast call is not the whole story
