@@ -156,7 +156,7 @@ def train(model: Any, inputs: Sequence[EncoderInput], labels: Sequence[int], pad
     warmup = max(1, int(len(plan) * hyper.warmup_share))
 
     def rate(step: int) -> float:
-        return step / warmup if step < warmup else max(0.0, (len(plan) - step) / (len(plan) - warmup))
+        return step / warmup if step < warmup else max(0.0, (len(plan) - step) / max(1, len(plan) - warmup))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
     loss_fn = torch.nn.CrossEntropyLoss()
