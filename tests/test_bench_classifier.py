@@ -53,3 +53,17 @@ def test_the_long_conversation_has_200_messages() -> None:
         assert 1 + len(prompt.context) + 1 == 200  # system, earlier turns, latest
         assert len(prompt.latest) == 200 and len(prompt.system) == 2_000
         assert {len(turn) for turn in prompt.context} == {50, 200, 1_000}
+
+
+def test_the_fusion_bench_runs_both_sessions_on_the_same_inputs_and_they_agree() -> None:
+    """The proxy's session leaves SkipLayerNormalization unfused for speed (scripts/bench/fusions.py): it must
+    still compute the model onnxruntime's fully fused session computes, to int8 rounding."""
+    from scripts.bench.fusions import TOKENS, bench_fusions, report
+
+    found = bench_fusions(n=2)
+    assert found["disabled"] == ["SkipLayerNormFusion"]
+    assert set(found["tokens"]) == {str(t) for t in TOKENS}
+    assert all(set(row) == {"proxy", "all_fusions"} for row in found["tokens"].values())
+    assert found["mix_argmax_agreement"] >= 0.97
+    assert found["mix_max_abs_logit_diff"] < 1.0
+    assert len(report(found)) == 2 + len(TOKENS)

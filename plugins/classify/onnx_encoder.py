@@ -9,6 +9,7 @@ Run-time dependencies: onnxruntime, tokenizers, numpy; no torch, no network.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,26 @@ from plugins.prompt import Prompt
 # The artifact ships as package data of `plugins` (plugins/models), beside the code that reads it.
 PACKAGED_ENCODER = Path(__file__).parent.parent / "models" / "intent-encoder-v2"
 KIND = "encoder"
+# onnxruntime's fused SkipLayerNormalization kernel (1.32, AVX-512 host) took 127 us on 64 x 384 values where
+# the unfused Add + LayerNormalization took 23 us: without the fusion a 64-token call costs 12.2 ms, not
+# 14.6 (docs/ENCODER.md, "What it costs"). The two give the same fp32 results (max |difference| 3e-6).
+DISABLED_FUSIONS = ("SkipLayerNormFusion",)
+
+
+def open_session(path: Path, threads: int, disabled: Sequence[str] = DISABLED_FUSIONS) -> Any:
+    """An onnxruntime session for the ONNX model at `path`, as the proxy runs it: `threads` intra-op threads,
+    sequential, without the `disabled` graph fusions. The build scores and calibrates through it too;
+    scripts/bench/fusions.py compares it with onnxruntime's full set of fusions."""
+    import onnxruntime  # imported here: the proxy with `learned` never loads onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # onnxruntime's own warnings (e.g. about unused initializers) are not the operator's concern.
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"],
+                                        disabled_optimizers=list(disabled))
 
 
 @dataclass(frozen=True)
@@ -66,17 +87,8 @@ class EncoderClassifier:
     def load(cls, directory: Path, default_intent: str, max_chars: int | None = None,
              threads: int = 1) -> EncoderClassifier:
         """The artifact in `directory`, on `threads` intra-op threads (one request at a time each)."""
-        import onnxruntime  # imported here: the proxy with `learned` never loads onnxruntime
-
         manifest = EncoderManifest.read(directory)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        # onnxruntime's own warnings (e.g. about unused initializers) are not the operator's concern.
-        options.log_severity_level = 3
-        session = onnxruntime.InferenceSession(str(directory / "model.onnx"), sess_options=options,
-                                               providers=["CPUExecutionProvider"])
+        session = open_session(directory / "model.onnx", threads)
         limit = manifest.max_chars if max_chars is None else min(manifest.max_chars, max_chars)
         builder = InputBuilder.from_file(directory / "tokenizer.json", manifest.max_tokens, limit)
         return cls(session, builder, manifest, default_intent)

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder_input import EncoderInput, InputBuilder, pad_batch  # noqa: E402
 from plugins.classify.evaluation import score  # noqa: E402
+from plugins.classify.onnx_encoder import open_session  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
 from scripts.train.data import Record, digest, family, read_all, split  # noqa: E402
 
@@ -200,11 +201,7 @@ def torch_logits(model: Any, inputs: Sequence[EncoderInput], pad_id: int) -> Mat
 
 def onnx_logits(path: Path, inputs: Sequence[EncoderInput], threads: int) -> Matrix:
     """Batch-1 logits, as the proxy runs the model."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    session = open_session(path, threads)
     rows = []
     for item in inputs:
         ids = np.asarray([item.ids], dtype=np.int64)
