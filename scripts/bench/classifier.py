@@ -205,6 +205,14 @@ def mix_line(kind: str, row: Mapping[str, Any]) -> str:
             f"({mix['calls']} calls); {costs}")
 
 
+def publish(lines: Sequence[str], results: Mapping[str, Any], out: Path | None) -> None:
+    """Prints a bench's lines and, given `out`, writes its figures there as JSON."""
+    print("\n".join(lines))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--classifier", default="learned", choices=KINDS)
@@ -216,10 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     environ = {**os.environ, **({ENCODER_MODEL_ENV: args.encoder_model} if args.encoder_model else {})}
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     results = bench_classifier(ROOT / "litellm_config.yaml", args.classifier, args.n, environ)
-    print("\n".join(report(results)))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    publish(report(results), results, args.out)
     return 0
 
 

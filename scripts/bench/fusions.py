@@ -15,7 +15,6 @@ both. It also reports how far the two sessions' logits differ on the mix.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from plugins.classify.evaluation import percentile
 from plugins.classify.onnx_encoder import DISABLED_FUSIONS, PACKAGED_ENCODER, EncoderManifest, open_session
 from plugins.prompt import Prompt
 from scripts.bench.chat_mix import chat_mix
+from scripts.bench.classifier import publish
 
 TOKENS = (16, 64)
 
@@ -92,10 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args(argv)
     results = bench_fusions(args.model, args.n)
-    print("\n".join(report(results)))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    publish(report(results), results, args.out)
     return 0
 
 
