@@ -149,7 +149,8 @@ devsets: install
 
 # The shipped encoder (plugins/models/intent-encoder-v2): the multilingual base from its PyPI packages,
 # vocabulary pruned (.run/encoder-base), then one fine-tune, ONNX export, int8 and calibration (15 minutes
-# on a quiet 2-core host, about 40 at load average 5-7). `make model-learned` builds the fast classifier (plugins/models/intent-v1).
+# on a quiet 2-core host, about 40 at load average 5-7). `make model-learned` builds the fast classifier
+# (plugins/models/intent-v1).
 ENCODER_BASE := .run/encoder-base
 # CAPTURES=<capture dir or files>: reviewed captures join the training data first (scripts/train/captures.py;
 # CAPTURE_SOURCES widens the trusted feedback sources beyond `reviewer`).
