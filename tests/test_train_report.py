@@ -24,6 +24,7 @@ class CountingRuns:
         self.clock, self.train_records = clock, records
         self.limit: int | None = None
         self.calls: list[str] = []
+        self.temperatures: list[float] = []
 
     def _run(self, n: int, result: dict[str, Any]) -> dict[str, Any]:
         self.clock.now += n
@@ -37,6 +38,7 @@ class CountingRuns:
 
     def group_run(self, group: str, temperature: float) -> dict[str, Any]:
         self.calls.append(f"group {group}")
+        self.temperatures.append(temperature)
         kept = [r for r in self.train_records if r.source.split(":")[0] not in GROUPS[group]]
         return self._run(len(kept), {"kind": "group", "group": group, "seed": SEEDS[0]})
 
@@ -77,3 +79,12 @@ def test_a_run_that_would_end_past_the_budget_is_skipped_and_named() -> None:
     assert report["skipped"][:2] == ["seed 2", "group real-chat"]
     text = markdown(report)
     assert "without maths" in text and "skipped (budget): seed 2, group real-chat" in text
+
+
+def test_only_the_named_runs_run_and_a_group_without_a_seed_run_takes_the_given_temperature() -> None:
+    clock = FakeClock()
+    runs = CountingRuns(clock, records())
+    report = run_all(runs, budget_s=10_000, clock=clock, schedule=[("group", "maths")], temperature=0.5)
+    assert runs.calls == ["group maths"]
+    assert runs.temperatures == [0.5]
+    assert report["summary"] == {} and report["skipped"] == []
