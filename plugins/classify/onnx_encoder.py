@@ -46,6 +46,13 @@ def open_session(path: Path, threads: int, disabled: Sequence[str] = DISABLED_FU
                                         disabled_optimizers=list(disabled))
 
 
+def run_logits(session: Any, ids: Sequence[int]) -> npt.NDArray[np.float32]:
+    """The model's logits for one token sequence: batch 1, every token attended, as the proxy feeds it."""
+    batch = np.asarray([ids], dtype=np.int64)
+    return np.asarray(session.run(None, {"input_ids": batch, "attention_mask": np.ones_like(batch)})[0][0],
+                      dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class EncoderManifest:
     """What the run time reads from the artifact's manifest.json (the rest is provenance)."""
@@ -99,8 +106,7 @@ class EncoderClassifier:
 
     def probabilities(self, prompt: Prompt) -> npt.NDArray[np.float32]:
         """Calibrated class probabilities, in `classes` order."""
-        ids = np.asarray([self._builder.for_prompt(prompt).ids], dtype=np.int64)
-        logits = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+        logits = run_logits(self._session, self._builder.for_prompt(prompt).ids)
         scaled = np.asarray(logits, dtype=np.float64) / self._manifest.temperature
         exp = np.exp(scaled - scaled.max())
         return np.asarray(exp / exp.sum(), dtype=np.float32)

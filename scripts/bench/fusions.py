@@ -25,17 +25,18 @@ import numpy as np
 
 from plugins.classify.encoder_input import InputBuilder
 from plugins.classify.evaluation import percentile
-from plugins.classify.onnx_encoder import DISABLED_FUSIONS, PACKAGED_ENCODER, EncoderManifest, open_session
+from plugins.classify.onnx_encoder import (
+    DISABLED_FUSIONS,
+    PACKAGED_ENCODER,
+    EncoderManifest,
+    open_session,
+    run_logits,
+)
 from plugins.prompt import Prompt
 from scripts.bench.chat_mix import chat_mix
 from scripts.bench.classifier import publish
 
 TOKENS = (16, 64)
-
-
-def logits(session: Any, ids: Sequence[int]) -> np.ndarray:
-    batch = np.asarray([ids], dtype=np.int64)
-    return np.asarray(session.run(None, {"input_ids": batch, "attention_mask": np.ones_like(batch)})[0][0])
 
 
 def side_by_side(sessions: dict[str, Any], inputs: Sequence[Sequence[int]]) -> dict[str, list[float]]:
@@ -44,7 +45,7 @@ def side_by_side(sessions: dict[str, Any], inputs: Sequence[Sequence[int]]) -> d
     for ids in inputs:
         for name, session in sessions.items():
             started = time.thread_time()
-            logits(session, ids)
+            run_logits(session, ids)
             cpu[name].append((time.thread_time() - started) * 1000)
     return cpu
 
@@ -66,8 +67,8 @@ def bench_fusions(model: Path = PACKAGED_ENCODER, n: int = 100) -> dict[str, Any
     cpu = side_by_side(sessions, mix_ids * max(1, n // len(mix_ids)))
     results["mix_cpu_mean_ms"] = {name: round(statistics.mean(v), 3) for name, v in cpu.items()}
     results["mix_ratio"] = round(results["mix_cpu_mean_ms"]["proxy"] / results["mix_cpu_mean_ms"]["all_fusions"], 3)
-    proxy = np.asarray([logits(sessions["proxy"], ids) for ids in mix_ids])
-    full = np.asarray([logits(sessions["all_fusions"], ids) for ids in mix_ids])
+    proxy = np.asarray([run_logits(sessions["proxy"], ids) for ids in mix_ids])
+    full = np.asarray([run_logits(sessions["all_fusions"], ids) for ids in mix_ids])
     results["mix_max_abs_logit_diff"] = round(float(np.abs(proxy - full).max()), 4)
     results["mix_argmax_agreement"] = round(float((proxy.argmax(axis=1) == full.argmax(axis=1)).mean()), 4)
     return results

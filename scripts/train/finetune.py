@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder_input import EncoderInput, InputBuilder, pad_batch  # noqa: E402
 from plugins.classify.evaluation import score  # noqa: E402
-from plugins.classify.onnx_encoder import open_session  # noqa: E402
+from plugins.classify.onnx_encoder import open_session, run_logits  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
 from scripts.train.data import Record, digest, family, read_all, split  # noqa: E402
 
@@ -202,11 +202,7 @@ def torch_logits(model: Any, inputs: Sequence[EncoderInput], pad_id: int) -> Mat
 def onnx_logits(path: Path, inputs: Sequence[EncoderInput], threads: int) -> Matrix:
     """Batch-1 logits, as the proxy runs the model."""
     session = open_session(path, threads)
-    rows = []
-    for item in inputs:
-        ids = np.asarray([item.ids], dtype=np.int64)
-        rows.append(session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0])
-    return np.asarray(rows, dtype=np.float32)
+    return np.asarray([run_logits(session, item.ids) for item in inputs], dtype=np.float32)
 
 
 def export(model: Any, path: Path, sample: EncoderInput) -> None:
