@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from scripts.train.data import Record
-from scripts.train.report import GROUPS, RUNS, SEEDS, markdown, run_all
+from scripts.train.report import GROUPS, RUNS, SEEDS, SOUPS, markdown, run_all
 
 
 class FakeClock:
@@ -35,6 +35,15 @@ class CountingRuns:
     def seed_run(self, seed: int) -> dict[str, Any]:
         self.calls.append(f"seed {seed}")
         return self._run(len(self.train_records), {"kind": "seed", "seed": seed})
+
+    def soup_run(self, seeds: tuple[int, ...]) -> dict[str, Any] | None:
+        """Free on the clock, as a real soup trains nothing; None unless every seed ran."""
+        if any(f"seed {seed}" not in self.calls for seed in seeds):
+            return None
+        self.calls.append("soup " + "+".join(map(str, seeds)))
+        return {"kind": "soup", "seeds": list(seeds), "train_records": 0, "train_seconds": 0, "temperature": 0.5,
+                "sets": [{"set": "heldout", "macro_f1": 0.95, "accuracy": 0.95},
+                         {"set": "realchat_dev2", "macro_f1": 0.85, "accuracy": 0.85}]}
 
     def group_run(self, group: str, temperature: float) -> dict[str, Any]:
         self.calls.append(f"group {group}")
@@ -67,6 +76,21 @@ def test_every_run_fits_a_large_budget_seeds_first() -> None:
     assert by_group["real-chat"] == 80 and by_group["maths"] == 20
     assert report["summary"]["heldout"]["mean"] > 0.9
     assert report["summary"]["realchat_dev2"]["sd"] == 0.0
+    assert report["soup_summary"]["realchat_dev2"]["mean"] == 0.85
+    assert "soup of seeds 20250611 + 1" in markdown(report)
+
+
+def test_soups_average_the_seed_runs_first_pair_shipped_and_need_their_seeds() -> None:
+    assert SOUPS[0] == SEEDS[:2]  # the Makefile's `--seed` and `--soup`
+    assert all(("soup", "+".join(map(str, pair))) in RUNS for pair in SOUPS)
+    clock = FakeClock()
+    runs = CountingRuns(clock, records())
+    schedule = [("seed", str(SEEDS[0])), ("soup", f"{SEEDS[0]}+{SEEDS[1]}"), ("group", "maths")]
+    report = run_all(runs, budget_s=10_000, clock=clock, schedule=schedule)
+    assert runs.calls == [f"seed {SEEDS[0]}", "group maths"]
+    assert report["skipped"] == [f"soup {SEEDS[0]}+{SEEDS[1]} (a seed run missing)"]
+    # The group run scores at the first run's temperature, the seed's, not a soup's.
+    assert runs.temperatures == [0.75]
 
 
 def test_a_run_that_would_end_past_the_budget_is_skipped_and_named() -> None:
@@ -75,10 +99,12 @@ def test_a_run_that_would_end_past_the_budget_is_skipped_and_named() -> None:
     # 100 s per seed run: after two (200 s) a third would end at 300 > 250, but a run without maths (20 s)
     # still fits; one without real chat (80 s) does not.
     report = run_all(runs, budget_s=250, clock=clock)
-    assert runs.calls == ["seed 20250611", "seed 1", "group maths"]
-    assert report["skipped"][:2] == ["seed 2", "group real-chat"]
+    # Soups cost nothing on the clock: the first pair's runs, the others lack seed 2.
+    assert runs.calls == ["seed 20250611", "seed 1", "soup 20250611+1", "group maths"]
+    assert report["skipped"][:4] == ["seed 2", "soup 20250611+2 (a seed run missing)",
+                                     "soup 1+2 (a seed run missing)", "group real-chat"]
     text = markdown(report)
-    assert "without maths" in text and "skipped (budget): seed 2, group real-chat" in text
+    assert "without maths" in text and "skipped (budget): seed 2, soup 20250611+2" in text
 
 
 def test_only_the_named_runs_run_and_a_group_without_a_seed_run_takes_the_given_temperature() -> None:

@@ -1,4 +1,4 @@
-"""Fine-tunes the encoder classifier (plugins/models/intent-encoder-v2) offline and deterministically.
+"""Fine-tunes the encoder classifier (plugins/models/intent-encoder-v3) offline and deterministically.
 
 Run by `make model` in the build-only environment `.venv-build` (torch, transformers, onnx):
 1. the training split of data/ (scripts.train.data, the same split as intent-v1), each record
@@ -6,7 +6,8 @@ Run by `make model` in the build-only environment `.venv-build` (torch, transfor
    them get an earlier-turn segment (half from the same class, half from any), so the model learns
    to read the second segment as context, not as the request;
 2. one epoch of fine-tuning of the base encoder plus a linear head on mean-pooled tokens (AdamW,
-   linear warm-up and decay, length-grouped batches with dynamic padding);
+   linear warm-up and decay, length-grouped batches with dynamic padding); with `--soup`, the same again
+   at each further seed, and the weights of all the fine-tunes averaged into one model;
 3. export to ONNX (torch's dynamo exporter: the TorchScript one silently produced a wrong graph with
    transformers 5.x, issue 18) and a check that ONNX matches torch, then int8 dynamic per-channel
    quantisation and a check that int8 agrees with fp32;
@@ -29,7 +30,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,9 @@ class Hyper:
     distil_weight: float = 0.5
     distil_tau: float = 2.0
     seed: int = 20250611
+    #: Further seeds: one more fine-tune of the base at each, and the weights of all the fine-tunes averaged into
+    #: the one model that is exported (a uniform "model soup"; same base, same head shape, so the mean is a model).
+    soup: tuple[int, ...] = ()
     threads: int = 2
 
 
@@ -183,6 +187,34 @@ def train(model: Any, inputs: Sequence[EncoderInput], labels: Sequence[int], pad
     return time.monotonic() - started
 
 
+def fine_tune(records: Sequence[Record], builder: InputBuilder, pad: int, hyper: Hyper) -> tuple[Any, float]:
+    """One fine-tune of the base at `hyper.seed` (head, context segments, batch order, dropout): the model and
+    its training seconds."""
+    import torch
+
+    torch.manual_seed(hyper.seed)
+    inputs = encode(records, builder, hyper)
+    soft = None
+    if hyper.teacher:  # the teacher reads the very inputs the student trains on, context segments included
+        started = time.monotonic()
+        soft = onnx_logits(Path(hyper.teacher) / "model.onnx", inputs, hyper.threads)
+        print(f"teacher logits for {len(inputs)} records in {time.monotonic() - started:.0f} s", flush=True)
+    model = build_model(hyper.base, len(CLASSES), hyper.freeze_embeddings, hyper.layers)
+    seconds = train(model, inputs, [CLASSES.index(r.label) for r in records], pad, hyper, soft)
+    print(f"fine-tune at seed {hyper.seed}: {seconds:.0f} s", flush=True)
+    return model, seconds
+
+
+def average_weights(models: Sequence[Any]) -> Any:
+    """The first model, its floating-point weights replaced by their mean over `models` (integer buffers kept)."""
+    if len(models) == 1:
+        return models[0]
+    states = [m.state_dict() for m in models]
+    mean = {k: sum(s[k] for s in states) / len(states) if v.is_floating_point() else v for k, v in states[0].items()}
+    models[0].load_state_dict(mean)
+    return models[0]
+
+
 def torch_logits(model: Any, inputs: Sequence[EncoderInput], pad_id: int) -> Matrix:
     import torch
 
@@ -284,7 +316,6 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
     import torch
 
     started = time.monotonic()
-    torch.manual_seed(hyper.seed)
     torch.set_num_threads(hyper.threads)
     train_records, heldout = split(read_all(data))
     if limit:  # a smoke run: a seeded sample of each split
@@ -293,15 +324,11 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
     tokenizer_path = Path(hyper.base) / "tokenizer.json"
     builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
     pad = pad_id(tokenizer_path)
-    inputs = encode(train_records, builder, hyper)
-    labels = [CLASSES.index(r.label) for r in train_records]
-    print(f"training on {len(inputs)} records ({Counter(r.label for r in train_records)})", flush=True)
-    soft = None
-    if hyper.teacher:  # the teacher reads the very inputs the student trains on, context segments included
-        soft = onnx_logits(Path(hyper.teacher) / "model.onnx", inputs, hyper.threads)
-        print(f"teacher logits for {len(inputs)} records in {time.monotonic() - started:.0f} s", flush=True)
-    model = build_model(hyper.base, len(CLASSES), hyper.freeze_embeddings, hyper.layers)
-    train_seconds = train(model, inputs, labels, pad, hyper, soft)
+    print(f"training on {len(train_records)} records ({Counter(r.label for r in train_records)})", flush=True)
+    tuned = [fine_tune(train_records, builder, pad, replace(hyper, seed=seed))
+             for seed in (hyper.seed, *hyper.soup)]
+    model = average_weights([m for m, _ in tuned])
+    train_seconds = sum(s for _, s in tuned)
 
     held_inputs = [builder.for_texts(r.prompt.strip()) for r in heldout]
     y_held = np.asarray([CLASSES.index(r.label) for r in heldout], dtype=np.int64)
@@ -350,7 +377,7 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="all-minilm-l6-v2", help="base model directory or 'all-minilm-l6-v2'")
-    parser.add_argument("--out", type=Path, default=ROOT / "plugins" / "models" / "intent-encoder-v2")
+    parser.add_argument("--out", type=Path, default=ROOT / "plugins" / "models" / "intent-encoder-v3")
     parser.add_argument("--data", type=Path, default=ROOT / "data")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=128)
@@ -358,12 +385,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--layers", type=int, default=0, help="keep the base's first N layers (0: all)")
     parser.add_argument("--teacher", default="", help="an encoder artifact to distil (its logits: soft targets)")
     parser.add_argument("--seed", type=int, default=Hyper.seed)
+    parser.add_argument("--soup", type=int, nargs="*", default=[], metavar="SEED",
+                        help="also fine-tune at these seeds and average the weights of all the fine-tunes")
     parser.add_argument("--limit", type=int, help="train on the first N records only (a smoke run)")
     args = parser.parse_args(argv)
     base, meta = resolve_base(args.base)
     hyper = Hyper(base=base, epochs=args.epochs, max_tokens=args.max_tokens,
                   freeze_embeddings=args.freeze_embeddings, layers=args.layers, teacher=args.teacher,
-                  seed=args.seed)
+                  seed=args.seed, soup=tuple(args.soup))
     manifest = build(args.out, args.data, hyper, meta, args.limit)
     print(json.dumps(manifest["figures"], indent=1))
     print(f"wrote {args.out} in {manifest['build']['total_seconds']} s")

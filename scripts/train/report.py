@@ -7,6 +7,8 @@
 in torch, without export or int8 (int8 agrees with fp32 on 99 % of the held-out fifth, manifest.json):
 - **seeds**: the training split at three seeds, the shipped one first; each scored on the held-out fifth and
   on every development set, its temperature fitted on its own held-out fifth as the build fits it;
+- **soups**: each pair of the seed runs' models, weights averaged (`make model` ships the first pair's: a uniform
+  soup, finetune.py `--soup`), scored like a seed run; they train nothing, so they cost only the scoring;
 - **groups**: the shipped seed with one group of source datasets (GROUPS) left out of training, scored on
   all of that group's records (train and held-out alike: prompts from sources it never saw, the way the
   hidden sets measure) and on the development sets, at the first seed run's temperature.
@@ -43,13 +45,13 @@ from scripts.train.finetune import (  # noqa: E402
     CLASSES,
     Hyper,
     Matrix,
+    average_weights,
     build_model,
-    encode,
     figures,
+    fine_tune,
     fit_temperature,
     pad_id,
     torch_logits,
-    train,
 )
 
 #: At most five groups of source datasets (families, scripts.train.data.family), each a kind of prompt the
@@ -63,10 +65,13 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "instructions": ("dolly", "self-instruct", "awesome-chatgpt-prompts", "clinc150", "authored"),
 }
 SEEDS = (Hyper.seed, 1, 2)
+#: Pairs of seed runs averaged, the shipped recipe's pair (Makefile: `--soup 1`) first.
+SOUPS = ((SEEDS[0], SEEDS[1]), (SEEDS[0], SEEDS[2]), (SEEDS[1], SEEDS[2]))
 #: The three seeds first (one 12-layer fine-tune is ~15 minutes on the 2-core host: three seeds and one group fit
-#: the hour), then the groups, most telling first: real chat is what the hidden real-chat set measures.
+#: the hour), their soups, then the groups, most telling first: real chat is what the hidden real-chat set measures.
 RUNS: tuple[tuple[str, str], ...] = (
-    *(("seed", str(seed)) for seed in SEEDS), ("group", "real-chat"), ("group", "non-english"), ("group", "maths"),
+    *(("seed", str(seed)) for seed in SEEDS), *(("soup", "+".join(map(str, pair))) for pair in SOUPS),
+    ("group", "real-chat"), ("group", "non-english"), ("group", "maths"),
     ("group", "code-qa"), ("group", "instructions"))
 DEVSETS = ("realchat_dev2", "nonenglish_dev", "realchat_dev")
 
@@ -105,6 +110,8 @@ class Runs(Protocol):
 
     def seed_run(self, seed: int) -> dict[str, Any]: ...
 
+    def soup_run(self, seeds: tuple[int, ...]) -> dict[str, Any] | None: ...
+
     def group_run(self, group: str, temperature: float) -> dict[str, Any]: ...
 
 
@@ -117,6 +124,7 @@ class Runner:
         tokenizer_path = Path(hyper.base) / "tokenizer.json"
         self.pad_id = pad_id(tokenizer_path)
         self.builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
+        self.models: dict[int, Any] = {}  # the seed runs' models, for the soups
 
     def logits(self, model: Any, records: Sequence[Record]) -> Matrix:
         return torch_logits(model, [self.builder.for_texts(r.prompt.strip()) for r in records], self.pad_id)
@@ -124,19 +132,32 @@ class Runner:
     def fit(self, seed: int, leave_out: tuple[str, ...]) -> tuple[Any, list[Record], float]:
         import torch
 
-        hyper = replace(self.hyper, seed=seed)
-        torch.manual_seed(seed)
-        torch.set_num_threads(hyper.threads)
+        torch.set_num_threads(self.hyper.threads)
         records = [r for r in self.train_records if family(r) not in leave_out]
         if self.limit:
             records = random.Random(seed).sample(records, min(self.limit, len(records)))
-        inputs = encode(records, self.builder, hyper)
-        model = build_model(hyper.base, len(CLASSES), hyper.freeze_embeddings, hyper.layers)
-        seconds = train(model, inputs, [CLASSES.index(r.label) for r in records], self.pad_id, hyper)
+        model, seconds = fine_tune(records, self.builder, self.pad_id, replace(self.hyper, seed=seed))
         return model, records, seconds
 
     def seed_run(self, seed: int) -> dict[str, Any]:
         model, records, seconds = self.fit(seed, ())
+        self.models[seed] = model
+        return {"kind": "seed", "seed": seed, "train_records": len(records), "train_seconds": round(seconds),
+                **self.scored_on_all(model)}
+
+    def soup_run(self, seeds: tuple[int, ...]) -> dict[str, Any] | None:
+        """The seed runs' models averaged, scored like a seed run; None when a seed run is missing."""
+        if any(seed not in self.models for seed in seeds):
+            return None
+        first = build_model(self.hyper.base, len(CLASSES), self.hyper.freeze_embeddings, self.hyper.layers)
+        first.load_state_dict(self.models[seeds[0]].state_dict())
+        model = average_weights([first, *(self.models[seed] for seed in seeds[1:])])
+        model.eval()
+        return {"kind": "soup", "seeds": list(seeds), "train_records": 0, "train_seconds": 0,
+                **self.scored_on_all(model)}
+
+    def scored_on_all(self, model: Any) -> dict[str, Any]:
+        """The held-out fifth and every development set, at the temperature fitted on the held-out fifth."""
         heldout = self.heldout[: max(self.limit // 4, 64)] if self.limit else self.heldout
         held = self.logits(model, heldout)
         y = np.asarray([CLASSES.index(r.label) for r in heldout], dtype=np.int64)
@@ -144,8 +165,7 @@ class Runner:
         temperature, _ = fit_temperature(held, y, chat) if chat.any() else (1.0, {})
         sets = [scored("heldout", heldout, held, temperature)]
         sets += [scored(s.name, s.records, self.logits(model, s.records), temperature) for s in self.evals]
-        return {"kind": "seed", "seed": seed, "train_records": len(records), "train_seconds": round(seconds),
-                "temperature": temperature, "sets": sets}
+        return {"temperature": temperature, "sets": sets}
 
     def group_run(self, group: str, temperature: float) -> dict[str, Any]:
         members = GROUPS[group]
@@ -162,13 +182,21 @@ class Runner:
 
 def run_all(runner: Runs, budget_s: float, clock: Callable[[], float] = time.monotonic,
             schedule: Sequence[tuple[str, str]] = RUNS, temperature: float = 1.0) -> dict[str, Any]:
-    """The runs of `schedule` in order, each skipped when it would end past `budget_s`. Group runs score at the
-    first seed run's temperature, or at `temperature` when the schedule has no seed run before them."""
+    """The runs of `schedule` in order, each skipped when it would end past `budget_s` (soups train nothing and
+    always run, unless a seed run they average is missing). Group runs score at the first seed run's temperature,
+    or at `temperature` when the schedule has no seed run before them."""
     started = clock()
     runs: list[dict[str, Any]] = []
     skipped: list[str] = []
     per_record: float | None = None
     for kind, what in schedule:
+        if kind == "soup":
+            soup = runner.soup_run(tuple(int(seed) for seed in what.split("+")))
+            if soup is None:
+                skipped.append(f"soup {what} (a seed run missing)")
+            else:
+                runs.append(soup)
+            continue
         n_train = len([r for r in runner.train_records if kind == "seed" or family(r) not in GROUPS[what]])
         n_train = min(n_train, runner.limit or n_train)
         elapsed = clock() - started
@@ -188,14 +216,14 @@ def run_all(runner: Runs, budget_s: float, clock: Callable[[], float] = time.mon
         # Training and scoring together, per training record: the next run's estimate.
         per_record = max(per_record or 0.0, (clock() - run_started) / max(1, result["train_records"]))
     return {"runs": runs, "skipped": skipped, "total_seconds": round(clock() - started),
-            "summary": summarise(runs)}
+            "summary": summarise(runs), "soup_summary": summarise(runs, "soup")}
 
 
-def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Per set: macro-F1 of each seed run, mean, sample standard deviation and range."""
+def summarise(runs: Sequence[dict[str, Any]], kind: str = "seed") -> dict[str, Any]:
+    """Per set: macro-F1 of each run of `kind` (seed, soup), mean, sample standard deviation and range."""
     by_set: dict[str, list[float]] = {}
     for run in runs:
-        if run["kind"] == "seed":
+        if run["kind"] == kind:
             for s in run["sets"]:
                 by_set.setdefault(s["set"], []).append(s["macro_f1"])
     return {name: {"macro_f1": values, "mean": round(statistics.fmean(values), 4),
@@ -210,14 +238,16 @@ def markdown(report: dict[str, Any]) -> str:
              + " | ".join(names) + " |", "|---" * (4 + len(names)) + "|"]
     for run in runs:
         first, rest = run["sets"][0], run["sets"][1:]
-        label = f"seed {run['seed']}" if run["kind"] == "seed" else f"without {run['group']}"
+        label = (f"seed {run['seed']}" if run["kind"] == "seed" else f"without {run['group']}"
+                 if run["kind"] == "group" else "soup of seeds " + " + ".join(map(str, run["seeds"])))
         lines.append(f"| {label} | {run['train_records']} | {run['train_seconds']} | "
                      f"{first['set']}: {first['macro_f1']:.3f}, {first['accuracy']:.3f} | "
                      + " | ".join(f"{s['macro_f1']:.3f}" for s in rest) + " |")
     lines.append("")
-    for name, row in report["summary"].items():
-        lines.append(f"- seeds, {name}: macro-F1 {row['macro_f1']} (mean {row['mean']}, sd {row['sd']}, "
-                     f"range {row['range']})")
+    for kind, summary in (("seeds", report["summary"]), ("soups", report.get("soup_summary", {}))):
+        for name, row in summary.items():
+            lines.append(f"- {kind}, {name}: macro-F1 {row['macro_f1']} (mean {row['mean']}, sd {row['sd']}, "
+                         f"range {row['range']})")
     if report["skipped"]:
         lines.append(f"- skipped (budget): {', '.join(report['skipped'])}")
     lines.append(f"- total {report['total_seconds']} s")
