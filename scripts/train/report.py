@@ -21,6 +21,7 @@ runs the named runs alone (e.g. `group:non-english`, which the recorded hour had
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import random
 import statistics
@@ -46,7 +47,6 @@ from scripts.train.finetune import (  # noqa: E402
     Hyper,
     Matrix,
     average_weights,
-    build_model,
     figures,
     fine_tune,
     fit_temperature,
@@ -149,10 +149,8 @@ class Runner:
         """The seed runs' models averaged, scored like a seed run; None when a seed run is missing."""
         if any(seed not in self.models for seed in seeds):
             return None
-        first = build_model(self.hyper.base, len(CLASSES), self.hyper.freeze_embeddings, self.hyper.layers)
-        first.load_state_dict(self.models[seeds[0]].state_dict())
-        model = average_weights([first, *(self.models[seed] for seed in seeds[1:])])
-        model.eval()
+        # average_weights writes the mean into the first model: a copy, so the seed run's model stays as trained.
+        model = average_weights([copy.deepcopy(self.models[seeds[0]]), *(self.models[seed] for seed in seeds[1:])])
         return {"kind": "soup", "seeds": list(seeds), "train_records": 0, "train_seconds": 0,
                 **self.scored_on_all(model)}
 
@@ -231,6 +229,14 @@ def summarise(runs: Sequence[dict[str, Any]], kind: str = "seed") -> dict[str, A
                    "range": round(max(values) - min(values), 4)} for name, values in by_set.items()}
 
 
+def run_label(run: dict[str, Any]) -> str:
+    if run["kind"] == "seed":
+        return f"seed {run['seed']}"
+    if run["kind"] == "soup":
+        return "soup of seeds " + " + ".join(map(str, run["seeds"]))
+    return f"without {run['group']}"
+
+
 def markdown(report: dict[str, Any]) -> str:
     runs = report["runs"]
     names = [s["set"] for s in runs[0]["sets"][1:]] if runs else []
@@ -238,9 +244,7 @@ def markdown(report: dict[str, Any]) -> str:
              + " | ".join(names) + " |", "|---" * (4 + len(names)) + "|"]
     for run in runs:
         first, rest = run["sets"][0], run["sets"][1:]
-        label = (f"seed {run['seed']}" if run["kind"] == "seed" else f"without {run['group']}"
-                 if run["kind"] == "group" else "soup of seeds " + " + ".join(map(str, run["seeds"])))
-        lines.append(f"| {label} | {run['train_records']} | {run['train_seconds']} | "
+        lines.append(f"| {run_label(run)} | {run['train_records']} | {run['train_seconds']} | "
                      f"{first['set']}: {first['macro_f1']:.3f}, {first['accuracy']:.3f} | "
                      + " | ".join(f"{s['macro_f1']:.3f}" for s in rest) + " |")
     lines.append("")
