@@ -17,9 +17,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -37,17 +38,24 @@ from scripts.bench.chat_mix import chat_mix
 from scripts.bench.classifier import publish
 
 TOKENS = (16, 64)
+T = TypeVar("T")
+
+
+def take_turns(calls: Mapping[str, Callable[[T], object]], items: Sequence[T]) -> dict[str, list[float]]:
+    """Thread CPU (ms) of each call on each item, the calls taking turns item by item so host noise falls on
+    each alike (also scripts/bench/encoders.py)."""
+    cpu: dict[str, list[float]] = {name: [] for name in calls}
+    for item in items:
+        for name, call in calls.items():
+            started = time.thread_time()
+            call(item)
+            cpu[name].append((time.thread_time() - started) * 1000)
+    return cpu
 
 
 def side_by_side(sessions: dict[str, Any], inputs: Sequence[Sequence[int]]) -> dict[str, list[float]]:
     """Thread CPU (ms) of each session on each input, the sessions taking turns call by call."""
-    cpu: dict[str, list[float]] = {name: [] for name in sessions}
-    for ids in inputs:
-        for name, session in sessions.items():
-            started = time.thread_time()
-            run_logits(session, ids)
-            cpu[name].append((time.thread_time() - started) * 1000)
-    return cpu
+    return take_turns({name: partial(run_logits, session) for name, session in sessions.items()}, inputs)
 
 
 def bench_fusions(model: Path = PACKAGED_ENCODER, n: int = 100) -> dict[str, Any]:
