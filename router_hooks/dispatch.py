@@ -9,6 +9,8 @@ the fast classifier (`learned`) decides that request on the loop (~0.1-0.4 ms) a
 counts why. Refusing at admission what could not finish in time keeps the pool's work for requests
 it can still answer: under saturation the encoder decides the share it has time for, instead of
 running every call late for requests that have already given up on it.
+An answer that is ready when the loop gets back to the request is used even if the deadline's timer
+is due too (a loop running late under load sees both at once): it costs the request no further wait.
 If the fast classifier raises too, the error reaches the hook, which routes to the default model.
 """
 
@@ -86,9 +88,13 @@ class Dispatcher:
             # pool (it never runs and leaves the queue); a running call finishes and then leaves.
             decision = await asyncio.wait_for(asyncio.wrap_future(future), remaining)
         except TimeoutError:
-            # The encoder's own TimeoutError is an error, not a missed deadline.
-            failed = future.done() and not future.cancelled() and future.exception() is not None
-            return self._fall_back(prompt, "error" if failed else "deadline", observed)
+            if not future.done() or future.cancelled():
+                return self._fall_back(prompt, "deadline", observed)
+            if future.exception() is not None:  # the encoder's own TimeoutError: an error, not a missed deadline
+                return self._fall_back(prompt, "error", observed)
+            # A loop running late finds the answer and the deadline due together: the answer is there and
+            # costs no further wait, so it decides instead of being thrown away.
+            return Decided(future.result(), self._primary.kind)
         except Exception:
             logger.exception("agent-router: the %s classifier failed; %s decides", self.kind, self._fast.kind)
             return self._fall_back(prompt, "error", observed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -62,6 +63,26 @@ def test_a_missed_deadline_lets_the_fast_classifier_decide_and_is_counted() -> N
     assert under.fallbacks() == {"deadline": 1, "queue_full": 0, "error": 0}
     # The call was still waiting in the pool: giving up on it cancelled it and freed its place.
     assert executor.submitted[0].future.cancelled() and under.dispatcher.in_flight == 0
+
+
+def test_a_result_that_is_ready_when_the_loop_reaches_the_deadline_is_used() -> None:
+    """Under load the event loop runs late: the pool's answer and the deadline's timer are both due when it
+    gets back. The answer is there and waiting for it costs nothing more, so it decides (the encoder's
+    CPU is not spent for nobody); it is not a missed deadline."""
+    executor = ManualExecutor()
+    under = Fixture(FixedClassifier("encoder", "code"), executor)
+
+    async def late_loop() -> Decided:
+        task = asyncio.ensure_future(under.dispatcher.decide(PROMPT, under.clock()))
+        await asyncio.sleep(0)  # the call is submitted and the request waits on it
+        executor.submitted[0].finish()  # the pool answers in time...
+        time.sleep(DEADLINE * 2)  # ...while the loop is busy past the deadline
+        return await task
+
+    decided = asyncio.run(late_loop())
+    assert decided.classifier == "encoder" and decided.decision.intent == "code"
+    assert under.fallbacks() == {"deadline": 0, "queue_full": 0, "error": 0}
+    assert under.dispatcher.in_flight == 0
 
 
 def test_a_deadline_spent_before_dispatch_submits_nothing() -> None:
