@@ -119,6 +119,7 @@ bench-classifier: install
 	$(BIN)/python -m scripts.bench.classifier --classifier learned --out bench/classifier-learned.json
 	$(BIN)/python -m scripts.bench.classifier --classifier encoder --out bench/classifier-encoder.json
 	$(BIN)/python -m scripts.bench.fusions --out bench/encoder-fusions.json
+	$(BIN)/python -m scripts.bench.encoder_lag --out bench/encoder-lag.json
 
 # Bounded load (5 min at concurrency 16) through the proxy against real MAX echo backends while one
 # backend is SIGKILLed and restarted twice and another answers 500; report in .run/soak/report.json.

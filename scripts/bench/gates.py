@@ -7,8 +7,11 @@
   beyond what the bundle is allowed already.
 - Fallback share: the requests at c=32 that the header says `learned` decided in the encoder's
   place (deadline, full queue, error), with the exporter's counter by reason beside it.
-- Event-loop lag: p99 of `/health/liveliness` latency under that load, `bundle_encoder` at most
-  5 ms above `bundle_learned`: the encoder must not hold the loop (it runs in a thread pool).
+- Event-loop lag: the encoder must not hold the loop (it runs in a thread pool). Gated on the in-process
+  probe (scripts/bench/encoder_lag.py): its p99 lag with the encoder busy in a pool thread at most 5 ms
+  above the idle loop's. The p99 of `/health/liveliness` under the c=32 load, `bundle_encoder` against
+  `bundle_learned`, is reported beside it: through a saturated proxy it moved from -153.7 to +57.9 ms
+  between runs of the same code (docs/BENCHMARKS.md), too noisy to read 5 ms from.
 - The learned bundle's hook and callbacks in process stay within 0.6 ms CPU per request.
 """
 
@@ -21,7 +24,7 @@ from typing import Any, Final
 # The bundle's budget per request in process (issue 12), also the encoder's allowance beyond its
 # own classify() cost.
 HOOK_BUDGET_MS: Final = 0.6
-# How much more the p99 liveliness latency may be with the encoder than with learned.
+# How much later the loop may wake at p99 with the encoder busy than idle (the in-process probe).
 LAG_BUDGET_MS: Final = 5.0
 ENCODER: Final = "encoder"
 
@@ -49,6 +52,7 @@ def encoder_gates(results: Mapping[str, Any]) -> dict[str, Any]:
     added = added_cpu(encoder, learned)
     allowed = round(mix["cpu_mean_ms"] + HOOK_BUDGET_MS, 3)
     lag = encoder["liveliness"]["p99_ms"] - learned["liveliness"]["p99_ms"]
+    probe = results.get("encoder_lag", {}).get("p99_added_ms")
     hook = results.get("bundle_hook", {}).get("cpu_ms_per_request")
     tuned = results.get("ratios", {})
     return {
@@ -63,8 +67,9 @@ def encoder_gates(results: Mapping[str, Any]) -> dict[str, Any]:
         "fallbacks_by_reason": dict(encoder.get("fallbacks_total", {})),
         "liveliness_p99_ms": {"bundle_encoder": encoder["liveliness"]["p99_ms"],
                               "bundle_learned": learned["liveliness"]["p99_ms"]},
-        "lag_p99_delta_ms": round(lag, 2),
-        "lag_met": lag <= LAG_BUDGET_MS,
+        "liveliness_p99_delta_ms": round(lag, 2),
+        "lag_probe_p99_added_ms": probe,
+        "lag_met": None if probe is None else probe <= LAG_BUDGET_MS,
         "learned_hook_cpu_ms": hook,
         "learned_hook_met": None if hook is None else hook <= HOOK_BUDGET_MS,
     }
@@ -88,9 +93,10 @@ def gate_lines(gates: Mapping[str, Any]) -> list[str]:
         f"req/s x{enc.get('rps')} (learned x{lrn.get('rps')}); rps {gates['rps']}",
         f"encoder fallback share at c=32: {'n/a' if share is None else f'{100 * share:.1f}%'} "
         f"(deciders {gates['deciders_c32']}; agent_router_classifier_fallbacks_total {gates['fallbacks_by_reason']})",
-        f"event-loop lag, /health/liveliness p99: encoder {gates['liveliness_p99_ms']['bundle_encoder']:.2f} ms, "
-        f"learned {gates['liveliness_p99_ms']['bundle_learned']:.2f} ms, delta {gates['lag_p99_delta_ms']:+.2f} "
-        f"(<= {LAG_BUDGET_MS}): {_verdict(gates['lag_met'])}",
+        f"event-loop lag, in-process probe p99 with the encoder busy: {gates['lag_probe_p99_added_ms']} ms over "
+        f"the idle loop (<= {LAG_BUDGET_MS}): {_verdict(gates['lag_met'])}; /health/liveliness p99 at c=32 "
+        f"(reported, not gated): encoder {gates['liveliness_p99_ms']['bundle_encoder']:.2f} ms, learned "
+        f"{gates['liveliness_p99_ms']['bundle_learned']:.2f} ms, delta {gates['liveliness_p99_delta_ms']:+.2f}",
         f"learned hook + callbacks in process: {gates['learned_hook_cpu_ms']} ms CPU/request "
         f"(<= {HOOK_BUDGET_MS}): {_verdict(gates['learned_hook_met'])}",
     ]

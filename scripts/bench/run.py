@@ -1,15 +1,16 @@
 """`make bench`: what the bundle costs, measured on loopback against an instant stub backend.
 
 One run: each classifier's mean cost over the real-chat length mix (the full per-length table is
-`make bench-classifier`); the bundle's hook and callbacks alone (in process), also under each
+`make bench-classifier`); the event loop's lag with the encoder busy in a pool thread (an in-process
+probe, scripts/bench/encoder_lag.py: the lag gate); the bundle's hook and callbacks alone (in process), also under each
 newer tested LiteLLM beside the locked one (scripts/bench/versions.py); cold start
 to the first routed response for each proxy configuration (started one after the other); then
 the real-chat mix (scripts/bench/chat_mix.py) against the stub directly and against
 `litellm_default`, `litellm_tuned`, `bundle_learned` and `bundle_encoder` (see
 scripts/bench/configs.py), in rounds whose order rotates, so a burst of load from other processes
 on this shared machine hits every configuration alike, with a liveliness probe beside the load
-(the event loop's lag); finally a feature check of the bundle (header, metrics, fallback, health)
-and issue 18's encoder gates (scripts/bench/gates.py). Writes bench/results.json and prints a
+(the proxy's responsiveness under load, reported); finally a feature check of the bundle (header,
+metrics, fallback, health) and issue 18's encoder gates (scripts/bench/gates.py). Writes bench/results.json and prints a
 table. Bounded: fixed request counts, and a deadline after which whole rounds are skipped (and
 reported as skipped).
 
@@ -33,10 +34,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from plugins.classify.onnx_encoder import EncoderClassifier
 from scripts.bench.chat_mix import length_profile
 from scripts.bench.checks import check_features, cold_start, read_fallbacks
 from scripts.bench.classifier import ENCODER_MODEL_ENV, bench_mix, encoder_dir
 from scripts.bench.configs import BUNDLES, write_configs
+from scripts.bench.encoder_lag import measure as encoder_lag
 from scripts.bench.gates import encoder_gates
 from scripts.bench.hook import bench_hook
 from scripts.bench.load import PhaseResult, run_phase
@@ -63,6 +66,8 @@ COLD_START_ORDER = ("litellm_default", "bundle_learned", "litellm_tuned", "bundl
                     "litellm_default")
 VIRTUAL_MODEL = "agent-router"
 WARMUP_REQUESTS = 40
+# Seconds of the in-process lag probe, idle and again with the encoder busy (scripts/bench/encoder_lag.py).
+LAG_PROBE_S = 3.0
 
 
 def _int_env(name: str, default: int) -> int:
@@ -174,6 +179,9 @@ def main() -> int:
     print(f"classifiers on the real-chat mix ({'learned, encoder ' + str(encoder) if with_encoder else 'learned'})"
           " ...", flush=True)
     results["classifier_mix"] = bench_mix(SHIPPED, ("learned", "encoder") if with_encoder else ("learned",))
+    if with_encoder:
+        print("the event loop's lag with the encoder busy in a pool thread (in-process probe) ...", flush=True)
+        results["encoder_lag"] = asyncio.run(encoder_lag(EncoderClassifier.load(encoder, "general"), LAG_PROBE_S))
     print("the bundle's hook and callbacks alone ...", flush=True)
     results["bundle_hook"] = bench_hook(SHIPPED)
     versions = os.environ.get("BENCH_LITELLM_VERSIONS", "1.110.2").split()
