@@ -21,7 +21,7 @@ import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from plugins.classify.build import load_encoder, load_learned
 from plugins.classify.decision import Classifier
@@ -39,6 +39,7 @@ KINDS = ("keyword", "learned", "hybrid", "encoder")
 # Passes over the 100-prompt mix: 300 calls, so the mean is not one slow call's.
 MIX_PASSES = 3
 ENCODER_MODEL_ENV = "BENCH_ENCODER_MODEL"
+T = TypeVar("T")
 
 
 def corpus() -> str:
@@ -203,6 +204,18 @@ def mix_line(kind: str, row: Mapping[str, Any]) -> str:
                   f"RSS +{row['rss_growth_mb']} MB")
     return (f"classifier ({kind}) real-chat mix mean: wall {mix['mean_ms']:.3f} ms, cpu {mix['cpu_mean_ms']:.3f} ms "
             f"({mix['calls']} calls); {costs}")
+
+
+def take_turns(calls: Mapping[str, Callable[[T], object]], items: Sequence[T]) -> dict[str, list[float]]:
+    """Thread CPU (ms) of each call on each item, the calls taking turns item by item so host noise falls on
+    each alike (scripts/bench/fusions.py, encoders.py)."""
+    cpu: dict[str, list[float]] = {name: [] for name in calls}
+    for item in items:
+        for name, call in calls.items():
+            started = time.thread_time()
+            call(item)
+            cpu[name].append((time.thread_time() - started) * 1000)
+    return cpu
 
 
 def publish(lines: Sequence[str], results: Mapping[str, Any], out: Path | None) -> None:

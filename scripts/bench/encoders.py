@@ -21,8 +21,7 @@ from plugins.classify.evaluation import percentile
 from plugins.classify.onnx_encoder import EncoderClassifier
 from plugins.prompt import Prompt
 from scripts.bench.chat_mix import chat_mix
-from scripts.bench.classifier import LENGTHS, MIX_PASSES, corpus, prompts, publish
-from scripts.bench.fusions import take_turns
+from scripts.bench.classifier import LENGTHS, MIX_PASSES, corpus, prompts, publish, take_turns
 
 
 def bench_encoders(models: Sequence[Path], n: int = 100) -> dict[str, Any]:

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
@@ -35,22 +34,9 @@ from plugins.classify.onnx_encoder import (
 )
 from plugins.prompt import Prompt
 from scripts.bench.chat_mix import chat_mix
-from scripts.bench.classifier import publish
+from scripts.bench.classifier import publish, take_turns
 
 TOKENS = (16, 64)
-T = TypeVar("T")
-
-
-def take_turns(calls: Mapping[str, Callable[[T], object]], items: Sequence[T]) -> dict[str, list[float]]:
-    """Thread CPU (ms) of each call on each item, the calls taking turns item by item so host noise falls on
-    each alike (also scripts/bench/encoders.py)."""
-    cpu: dict[str, list[float]] = {name: [] for name in calls}
-    for item in items:
-        for name, call in calls.items():
-            started = time.thread_time()
-            call(item)
-            cpu[name].append((time.thread_time() - started) * 1000)
-    return cpu
 
 
 def side_by_side(sessions: dict[str, Any], inputs: Sequence[Sequence[int]]) -> dict[str, list[float]]:

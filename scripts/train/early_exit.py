@@ -152,10 +152,13 @@ def choose(heads: dict[int, tuple[Matrix, Matrix]], held: dict[int, Matrix], ful
 
 
 def with_exit(model: Any, layer: int, weights: Matrix, bias: Matrix, threshold: float, temperature: float) -> Any:
-    """`model` rewritten so that the layers after `layer` run only when the exit head is unsure (above)."""
+    """A copy of `model` rewritten so that the layers after `layer` run only when the exit head is unsure
+    (above); `model` itself is left as it is."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
+    model, source = onnx.ModelProto(), model
+    model.CopyFrom(source)
     graph = model.graph
     hidden = layer_outputs(model)[layer]
     # Everything downstream of `hidden` moves into the else branch, in the original (topological) order.
