@@ -152,7 +152,8 @@ devsets: install
 # vocabulary pruned (.run/encoder-base), then the same fine-tune at two seeds, their weights averaged (a
 # uniform soup: the seed alone moves real-chat macro-F1 by up to 0.05), ONNX export, int8 and calibration
 # (1,482 s measured on a quiet 2-core Intel Xeon host; about 28 minutes estimated on the AMD EPYC one, from
-# its 783 s per fine-tune), then the early exit after layer 8 (86 s on the AMD EPYC host; docs/ENCODER.md). `make model-learned` builds the fast classifier (plugins/models/intent-v1).
+# its 783 s per fine-tune), then the early exit after layer 6 (95 s on the AMD EPYC host; docs/ENCODER.md).
+# `make model-learned` builds the fast classifier (plugins/models/intent-v1).
 ENCODER_BASE := .run/encoder-base
 # CAPTURES=<capture dir or files>: reviewed captures join the training data first (scripts/train/captures.py;
 # CAPTURE_SOURCES widens the trusted feedback sources beyond `reviewer`).
