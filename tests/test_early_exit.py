@@ -14,7 +14,7 @@ def test_wilson_lower_bound_is_below_the_share_and_tightens_with_n() -> None:
     assert wilson_lower(99, 100) < 0.99
     assert wilson_lower(990, 1000) > wilson_lower(99, 100)
     assert wilson_lower(1000, 1000) < 1.0
-    # 4 of 1,119 disagreeing clears 99 %; 5 of 1,129 does not (the shipped choice and the threshold below it).
+    # Near the bound: 4 of 1,119 disagreeing clears 99 %, 5 of 1,129 does not.
     assert wilson_lower(1115, 1119) >= AGREEMENT > wilson_lower(1124, 1129)
 
 
