@@ -46,11 +46,15 @@ def open_session(path: Path, threads: int, disabled: Sequence[str] = DISABLED_FU
                                         disabled_optimizers=list(disabled))
 
 
-def run_logits(session: Any, ids: Sequence[int]) -> npt.NDArray[np.float32]:
-    """The model's logits for one token sequence: batch 1, every token attended, as the proxy feeds it."""
+def run_outputs(session: Any, ids: Sequence[int]) -> list[Any]:
+    """Every output of the model for one token sequence: batch 1, every token attended, as the proxy feeds it."""
     batch = np.asarray([ids], dtype=np.int64)
-    return np.asarray(session.run(None, {"input_ids": batch, "attention_mask": np.ones_like(batch)})[0][0],
-                      dtype=np.float32)
+    return list(session.run(None, {"input_ids": batch, "attention_mask": np.ones_like(batch)}))
+
+
+def run_logits(session: Any, ids: Sequence[int]) -> npt.NDArray[np.float32]:
+    """The model's logits for one token sequence (its first output, batch row 0)."""
+    return np.asarray(run_outputs(session, ids)[0][0], dtype=np.float32)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder_input import EncoderInput, InputBuilder  # noqa: E402
-from plugins.classify.onnx_encoder import open_session  # noqa: E402
+from plugins.classify.onnx_encoder import open_session, run_outputs  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
 from scripts.train.data import family, read_all, split  # noqa: E402
 from scripts.train.finetune import CHAT_FAMILIES, CLASSES, figures, onnx_logits, softmax  # noqa: E402
@@ -83,8 +83,7 @@ def pooled_states(model_path: Path, layers: Sequence[int], inputs: Sequence[Enco
         states: dict[int, list[Matrix]] = {k: [] for k in layers}
         logits: list[Matrix] = []
         for item in inputs:
-            ids = np.asarray([item.ids], dtype=np.int64)
-            out = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+            out = run_outputs(session, item.ids)
             logits.append(out[0][0])
             for k, hidden in zip(layers, out[1:], strict=True):
                 states[k].append(hidden[0].mean(axis=0))
@@ -240,7 +239,7 @@ def add_exit(directory: Path, data: Path, threads: int) -> dict[str, Any]:
             "the full model's probabilities at the manifest's temperature on the training split (soft targets)")
     temperature = manifest["calibration"]["temperature"]
     decided = train_logits.argmax(axis=1)
-    if len(set(decided.tolist())) < len(CLASSES):  # a head needs every class among the decisions it learns
+    if len(set(decided.tolist())) < len(CLASSES):  # a model that never decides some class is broken: no exit
         return _no_exit(directory, manifest, rule, [], "the full model never decides some class on the training split")
     targets = softmax(train_logits, temperature)
     heads = {k: fit_head(train_states[k], targets) for k in CANDIDATE_LAYERS}
