@@ -73,3 +73,14 @@ def test_a_list_line_without_a_language_is_refused_with_its_place(tmp_path: Path
     devset(tmp_path, "dev_a", ["chat-2\tcode"])
     with pytest.raises(ValueError, match=r"dev_a\.tsv:2"):
         read_devset(tmp_path / "devsets" / "dev_a.tsv")
+
+
+def test_repeat_chat_adds_copies_of_real_chat_code_and_reasoning_turns_only() -> None:
+    from scripts.train.finetune import repeat_chat
+
+    records = [Record("w1", "fix my flask app", "code", "wildchat:codechat"),
+               Record("w2", "hello there", "general", "wildchat:atp"),
+               Record("p1", "what is 17% of 60?", "reasoning", "prism:opening_prompt"),
+               Record("c1", "sort a list in python", "code", "conala:train")]
+    assert repeat_chat(records, 1) == records
+    assert [r.id for r in repeat_chat(records, 3)] == ["w1", "w2", "p1", "c1", "w1", "p1", "w1", "p1"]

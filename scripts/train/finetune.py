@@ -76,6 +76,9 @@ class Hyper:
     #: Further seeds: one more fine-tune of the base at each, and the weights of all the fine-tunes averaged into
     #: the one model that is exported (a uniform "model soup"; same base, same head shape, so the mean is a model).
     soup: tuple[int, ...] = ()
+    #: Real-chat turns (CHAT_FAMILIES) labelled code or reasoning appear this many times in an epoch: real users'
+    #: code and reasoning requests are few beside their general ones and beside the forum and benchmark sources.
+    chat_repeat: int = 1
     threads: int = 2
 
 
@@ -103,6 +106,12 @@ def encode(records: Sequence[Record], builder: InputBuilder, hyper: Hyper) -> li
             context = pool[rng.randrange(len(pool))].prompt
         out.append(builder.for_texts(record.prompt.strip(), context.strip()))
     return out
+
+
+def repeat_chat(records: Sequence[Record], times: int) -> list[Record]:
+    """`records`, with each real-chat code or reasoning turn `times` times in all (the copies at the end)."""
+    extra = [r for r in records if family(r) in CHAT_FAMILIES and r.label != "general"]
+    return [*records, *(extra * (times - 1))]
 
 
 def batches(lengths: Sequence[int], size: int, seed: int) -> list[list[int]]:
@@ -325,7 +334,7 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
     builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
     pad = pad_id(tokenizer_path)
     print(f"training on {len(train_records)} records ({Counter(r.label for r in train_records)})", flush=True)
-    tuned = [fine_tune(train_records, builder, pad, replace(hyper, seed=seed))
+    tuned = [fine_tune(repeat_chat(train_records, hyper.chat_repeat), builder, pad, replace(hyper, seed=seed))
              for seed in (hyper.seed, *hyper.soup)]
     model = average_weights([m for m, _ in tuned])
     train_seconds = sum(s for _, s in tuned)
@@ -387,12 +396,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=Hyper.seed)
     parser.add_argument("--soup", type=int, nargs="*", default=[], metavar="SEED",
                         help="also fine-tune at these seeds and average the weights of all the fine-tunes")
+    parser.add_argument("--chat-repeat", type=int, default=1, metavar="N",
+                        help="real-chat code and reasoning turns N times per epoch")
     parser.add_argument("--limit", type=int, help="train on the first N records only (a smoke run)")
     args = parser.parse_args(argv)
     base, meta = resolve_base(args.base)
     hyper = Hyper(base=base, epochs=args.epochs, max_tokens=args.max_tokens,
                   freeze_embeddings=args.freeze_embeddings, layers=args.layers, teacher=args.teacher,
-                  seed=args.seed, soup=tuple(args.soup))
+                  seed=args.seed, soup=tuple(args.soup), chat_repeat=args.chat_repeat)
     manifest = build(args.out, args.data, hyper, meta, args.limit)
     print(json.dumps(manifest["figures"], indent=1))
     print(f"wrote {args.out} in {manifest['build']['total_seconds']} s")
