@@ -84,3 +84,5 @@ def test_repeat_chat_adds_copies_of_real_chat_code_and_reasoning_turns_only() ->
                Record("c1", "sort a list in python", "code", "conala:train")]
     assert repeat_chat(records, 1) == records
     assert [r.id for r in repeat_chat(records, 3)] == ["w1", "w2", "p1", "c1", "w1", "p1", "w1", "p1"]
+    with pytest.raises(ValueError, match="at least 1"):
+        repeat_chat(records, 0)

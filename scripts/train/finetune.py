@@ -110,6 +110,8 @@ def encode(records: Sequence[Record], builder: InputBuilder, hyper: Hyper) -> li
 
 def repeat_chat(records: Sequence[Record], times: int) -> list[Record]:
     """`records`, with each real-chat code or reasoning turn `times` times in all (the copies at the end)."""
+    if times < 1:
+        raise ValueError(f"chat_repeat must be at least 1, not {times}")
     extra = [r for r in records if family(r) in CHAT_FAMILIES and r.label != "general"]
     return [*records, *(extra * (times - 1))]
 
