@@ -32,12 +32,14 @@ def bench_encoders(models: Sequence[Path], n: int = 100) -> dict[str, Any]:
     rows: dict[str, dict[str, Any]] = {}
     for length in LENGTHS:
         cpu = take_turns(classifiers, [Prompt(latest=p) for p in prompts(text, length, n)])
-        rows[f"{length} chars"] = {name: {"p50": round(percentile(v, 50), 3), "p99": round(percentile(v, 99), 3)}
-                                   for name, v in cpu.items()}
+        rows[f"{length} chars"] = {name: _p50_p99(v) for name, v in cpu.items()}
     cpu = take_turns(classifiers, mix * MIX_PASSES)
-    rows["real-chat mix"] = {name: {"p50": round(percentile(v, 50), 3), "p99": round(percentile(v, 99), 3),
-                                    "mean": round(statistics.mean(v), 3)} for name, v in cpu.items()}
+    rows["real-chat mix"] = {name: {**_p50_p99(v), "mean": round(statistics.mean(v), 3)} for name, v in cpu.items()}
     return {"models": [str(m) for m in models], "n": n, "mix_calls": len(mix) * MIX_PASSES, "cpu_ms": rows}
+
+
+def _p50_p99(cpu: Sequence[float]) -> dict[str, float]:
+    return {"p50": round(percentile(cpu, 50), 3), "p99": round(percentile(cpu, 99), 3)}
 
 
 def report(results: dict[str, Any]) -> list[str]:
