@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder_input import EncoderInput, InputBuilder  # noqa: E402
+from plugins.classify.intervals import wilson  # noqa: E402
 from plugins.classify.onnx_encoder import open_session, run_outputs  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
 from scripts.train.data import family, read_all, split  # noqa: E402
@@ -111,20 +112,13 @@ def fit_head(states: Matrix, targets: Matrix) -> tuple[Matrix, Matrix]:
 
 
 def head_probs(states: Matrix, weights: Matrix, bias: Matrix) -> Matrix:
-    z = states @ weights + bias
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return np.asarray(e / e.sum(axis=1, keepdims=True), dtype=np.float32)
+    return softmax(states @ weights + bias, 1.0)
 
 
-def wilson_lower(successes: int, n: int, z: float = 1.96) -> float:
-    """The lower end of the Wilson score interval for a share of successes/n; 0 when n is 0 (no exits, no
-    evidence: a head that never exits is never chosen)."""
-    if n == 0:
-        return 0.0
-    p = successes / n
-    centre = p + z * z / (2 * n)
-    margin = z * float(np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)))
-    return max(0.0, (centre - margin) / (1 + z * z / n))
+def wilson_lower(successes: int, n: int) -> float:
+    """The lower end of the 95 % Wilson score interval (the one `agent-router eval` reports) for a share of
+    successes/n; 0 when n is 0 (no exits, no evidence: a head that never exits is never chosen)."""
+    return wilson(successes, n)[0]
 
 
 def choose(heads: dict[int, tuple[Matrix, Matrix]], held: dict[int, Matrix], full: npt.NDArray[np.int64],
