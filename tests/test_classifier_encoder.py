@@ -11,7 +11,14 @@ import pytest
 from tokenizers import Tokenizer
 
 from plugins.classify.build import load_directory
-from plugins.classify.encoder_input import CONTEXT_TOKENS, InputBuilder, pad_batch
+from plugins.classify.encoder_input import (
+    CONTEXT_TOKENS,
+    HEAD,
+    NON_LATIN_HEAD_TAIL,
+    InputBuilder,
+    mostly_non_latin,
+    pad_batch,
+)
 from plugins.classify.onnx_encoder import PACKAGED_ENCODER, EncoderClassifier, EncoderManifest
 from plugins.config import ConfigError, load_config
 from plugins.prompt import Prompt
@@ -82,6 +89,33 @@ def test_context_fills_only_the_room_the_latest_turn_leaves(builder: InputBuilde
     assert builder.for_texts(filling, "context " * 50).ids == builder.for_texts(filling).ids  # no room: no context
 
 
+def test_a_dense_non_latin_turn_keeps_its_end_where_the_artifact_says_so() -> None:
+    tokenizer = PACKAGED_ENCODER / "tokenizer.json"
+    head = InputBuilder.from_file(tokenizer, 64, 2000, HEAD)
+    head_tail = InputBuilder.from_file(tokenizer, 64, 2000, NON_LATIN_HEAD_TAIL)
+    decode = Tokenizer.from_file(str(tokenizer)).decode
+    # A pasted table in Chinese, then the request: the character clip keeps both, the token budget not.
+    table = "、".join(f"第{i}月收入{i * 37}万元" for i in range(1, 40))
+    turn = f"下面是销售数据 {table}。请用Python写一个函数画出折线图"
+    kept = decode(list(head_tail.for_texts(turn).ids))
+    assert kept.startswith("下面是销售数据") and kept.endswith("写一个函数画出折线图")
+    assert len(head_tail.for_texts(turn).ids) == 64
+    assert "折线图" not in decode(list(head.for_texts(turn).ids))
+    # Latin-script text (code, English) and a turn within the budget are cut as before.
+    code = " ".join(f"v{i}=f({i})" for i in range(200)) + " -- now fix the bug"
+    for text in (code, "请用Python写一个函数"):
+        assert head_tail.for_texts(text).ids == head.for_texts(text).ids
+
+
+def test_the_script_of_a_text_is_read_from_its_letters() -> None:
+    assert mostly_non_latin("Напиши функцию на Python, которая сортирует список")
+    assert mostly_non_latin("用 numpy 计算矩阵的逆")
+    assert not mostly_non_latin("Write a Python function, café")
+    assert not mostly_non_latin("Viết một hàm Python để sắp xếp danh sách")  # Vietnamese is Latin script
+    assert not mostly_non_latin("12 + 35 = ?")  # no letters
+    assert not mostly_non_latin("total = sum(values)  # 计算")  # more Latin letters than CJK
+
+
 def test_earlier_turns_and_the_system_prompt_reach_the_sequence(builder: InputBuilder) -> None:
     bare = builder.for_prompt(Prompt(latest="and now?")).ids
     assert builder.for_prompt(Prompt(latest="and now?", system="You write SQL.")).ids != bare
@@ -98,12 +132,14 @@ def test_batches_are_right_padded_with_masks(builder: InputBuilder) -> None:
 def test_a_bad_manifest_is_refused_with_its_reason(tmp_path: Path) -> None:
     for name in ("model.onnx", "tokenizer.json"):
         shutil.copyfile(PACKAGED_ENCODER / name, tmp_path / name)
-    for change, reason in (({"kind": "learned"}, "kind"), ({"calibration": {"temperature": 0}}, "temperature")):
+    bad_cut = {"runtime": {**MANIFEST["runtime"], "cut": "tail"}}
+    for change, reason in (({"kind": "learned"}, "kind"), ({"calibration": {"temperature": 0}}, "temperature"),
+                           (bad_cut, "cut")):
         (tmp_path / "manifest.json").write_text(json.dumps({**MANIFEST, **change}), encoding="utf-8")
         with pytest.raises(ValueError, match=reason):
             EncoderManifest.read(tmp_path)
     # Through the loader the proxy and `agent-router eval` use, it stops start-up naming the artifact.
-    with pytest.raises(ConfigError, match="temperature"):
+    with pytest.raises(ConfigError, match="runtime cut"):
         load_directory(CONFIG, tmp_path)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from plugins.classify.decision import Decision
-from plugins.classify.encoder_input import InputBuilder
+from plugins.classify.encoder_input import CUTS, HEAD, InputBuilder
 from plugins.prompt import Prompt
 
 # The artifact ships as package data of `plugins` (plugins/models), beside the code that reads it.
@@ -65,6 +65,7 @@ class EncoderManifest:
     temperature: float
     max_tokens: int
     max_chars: int
+    cut: str = HEAD  # how a long latest turn is cut to the budget (encoder_input.CUTS); older artifacts: head
 
     @classmethod
     def read(cls, directory: Path) -> EncoderManifest:
@@ -76,7 +77,10 @@ class EncoderManifest:
         temperature = float(raw["calibration"]["temperature"])
         if temperature <= 0:
             raise ValueError(f"{directory}: temperature must be positive, not {temperature}")
-        return cls(classes, temperature, int(runtime["max_tokens"]), int(runtime["max_chars"]))
+        cut = str(runtime.get("cut", HEAD))
+        if cut not in CUTS:
+            raise ValueError(f"{directory}: runtime cut must be one of {CUTS}, not {cut!r}")
+        return cls(classes, temperature, int(runtime["max_tokens"]), int(runtime["max_chars"]), cut)
 
 
 class EncoderClassifier:
@@ -101,7 +105,7 @@ class EncoderClassifier:
         manifest = EncoderManifest.read(directory)
         session = open_session(directory / "model.onnx", threads)
         limit = manifest.max_chars if max_chars is None else min(manifest.max_chars, max_chars)
-        builder = InputBuilder.from_file(directory / "tokenizer.json", manifest.max_tokens, limit)
+        builder = InputBuilder.from_file(directory / "tokenizer.json", manifest.max_tokens, limit, manifest.cut)
         return cls(session, builder, manifest, default_intent)
 
     @property

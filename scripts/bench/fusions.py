@@ -49,13 +49,14 @@ def bench_fusions(model: Path = PACKAGED_ENCODER, n: int = 100) -> dict[str, Any
     sessions = {"proxy": open_session(model / "model.onnx", 1),
                 "all_fusions": open_session(model / "model.onnx", 1, disabled=())}
     mix = chat_mix()
-    builder = InputBuilder.from_file(model / "tokenizer.json", manifest.max_tokens, manifest.max_chars)
+    builder = InputBuilder.from_file(model / "tokenizer.json", manifest.max_tokens, manifest.max_chars, manifest.cut)
     mix_ids = [builder.for_prompt(Prompt(latest=p)).ids for p in mix]
     side_by_side(sessions, mix_ids[:20])  # warm-up
     longest = max(mix, key=len)
     results: dict[str, Any] = {"model": model.name, "disabled": list(DISABLED_FUSIONS), "n": n, "tokens": {}}
     for tokens in TOKENS:
-        ids = InputBuilder.from_file(model / "tokenizer.json", tokens, manifest.max_chars).for_texts(longest).ids
+        ids = InputBuilder.from_file(model / "tokenizer.json", tokens, manifest.max_chars,
+                                     manifest.cut).for_texts(longest).ids
         cpu = side_by_side(sessions, [ids] * n)
         results["tokens"][str(tokens)] = {name: round(percentile(v, 50), 3) for name, v in cpu.items()}
     cpu = side_by_side(sessions, mix_ids * max(1, n // len(mix_ids)))

@@ -37,7 +37,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from plugins.classify.encoder_input import EncoderInput, InputBuilder  # noqa: E402
+from plugins.classify.encoder_input import HEAD, EncoderInput, InputBuilder  # noqa: E402
 from plugins.classify.intervals import wilson  # noqa: E402
 from plugins.classify.onnx_encoder import open_session, run_outputs  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
@@ -220,7 +220,8 @@ def add_exit(directory: Path, data: Path, threads: int) -> dict[str, Any]:
     if "exit" in manifest:
         raise SystemExit(f"{directory} already has an exit (manifest 'exit')")
     runtime = manifest["runtime"]
-    builder = InputBuilder.from_file(directory / "tokenizer.json", runtime["max_tokens"], runtime["max_chars"])
+    builder = InputBuilder.from_file(directory / "tokenizer.json", runtime["max_tokens"], runtime["max_chars"],
+                                     runtime.get("cut", HEAD))
     train, heldout = split(read_all(data))
     model_path = directory / "model.onnx"
     held_inputs = [builder.for_texts(r.prompt.strip()) for r in heldout]

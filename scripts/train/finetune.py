@@ -41,7 +41,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from plugins.classify.encoder_input import EncoderInput, InputBuilder, pad_batch  # noqa: E402
+from plugins.classify.encoder_input import CUTS, HEAD, EncoderInput, InputBuilder, pad_batch  # noqa: E402
 from plugins.classify.evaluation import score  # noqa: E402
 from plugins.classify.onnx_encoder import open_session, run_logits  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
@@ -79,6 +79,9 @@ class Hyper:
     #: Real-chat turns (CHAT_FAMILIES) labelled code or reasoning appear this many times in an epoch: real users'
     #: code and reasoning requests are few beside their general ones and beside the forum and benchmark sources.
     chat_repeat: int = 1
+    #: How a latest turn over the token budget is cut (plugins.classify.encoder_input.CUTS); the manifest's runtime
+    #: carries it, so the run time cuts as the training did.
+    cut: str = HEAD
     threads: int = 2
 
 
@@ -333,7 +336,7 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
         train_records = random.Random(hyper.seed).sample(train_records, min(limit, len(train_records)))
         heldout = random.Random(hyper.seed).sample(heldout, min(max(limit // 4, 64), len(heldout)))
     tokenizer_path = Path(hyper.base) / "tokenizer.json"
-    builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
+    builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars, hyper.cut)
     pad = pad_id(tokenizer_path)
     print(f"training on {len(train_records)} records ({Counter(r.label for r in train_records)})", flush=True)
     tuned = [fine_tune(repeat_chat(train_records, hyper.chat_repeat), builder, pad, replace(hyper, seed=seed))
@@ -363,7 +366,7 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
     chat_names = [r.label for r, c in zip(heldout, chat, strict=True) if c]
     manifest = {
         "name": out.name, "kind": "encoder", "classes": list(CLASSES),
-        "runtime": {"max_tokens": hyper.max_tokens, "max_chars": hyper.max_chars},
+        "runtime": {"max_tokens": hyper.max_tokens, "max_chars": hyper.max_chars, "cut": hyper.cut},
         "calibration": {"temperature": temperature, **calibration},
         "base_model": base_meta,
         "hyper_parameters": {k: v for k, v in asdict(hyper).items() if k not in ("base", "threads")},
@@ -400,12 +403,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also fine-tune at these seeds and average the weights of all the fine-tunes")
     parser.add_argument("--chat-repeat", type=int, default=1, metavar="N",
                         help="real-chat code and reasoning turns N times per epoch")
+    parser.add_argument("--cut", choices=CUTS, default=HEAD, help="how a latest turn over the token budget is cut")
     parser.add_argument("--limit", type=int, help="train on the first N records only (a smoke run)")
     args = parser.parse_args(argv)
     base, meta = resolve_base(args.base)
     hyper = Hyper(base=base, epochs=args.epochs, max_tokens=args.max_tokens,
                   freeze_embeddings=args.freeze_embeddings, layers=args.layers, teacher=args.teacher,
-                  seed=args.seed, soup=tuple(args.soup), chat_repeat=args.chat_repeat)
+                  seed=args.seed, soup=tuple(args.soup), chat_repeat=args.chat_repeat, cut=args.cut)
     manifest = build(args.out, args.data, hyper, meta, args.limit)
     print(json.dumps(manifest["figures"], indent=1))
     print(f"wrote {args.out} in {manifest['build']['total_seconds']} s")

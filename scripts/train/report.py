@@ -123,7 +123,7 @@ class Runner:
         self.train_records, self.heldout = split(read_all(data))
         tokenizer_path = Path(hyper.base) / "tokenizer.json"
         self.pad_id = pad_id(tokenizer_path)
-        self.builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars)
+        self.builder = InputBuilder.from_file(tokenizer_path, hyper.max_tokens, hyper.max_chars, hyper.cut)
         self.models: dict[int, Any] = {}  # the seed runs' models, for the soups
 
     def logits(self, model: Any, records: Sequence[Record]) -> Matrix:
