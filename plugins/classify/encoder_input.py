@@ -111,7 +111,7 @@ class InputBuilder:
         if len(head.ids) <= budget or self._cut == HEAD or not mostly_non_latin(clipped):
             head.truncate(budget)
             return head
-        tail = self._tokenizer.encode(clipped, add_special_tokens=False)
+        tail = Encoding.merge([head])  # a copy: the text is tokenised once
         head.truncate(budget // 2)
         tail.truncate(budget - budget // 2, direction="left")
         return Encoding.merge([head, tail])

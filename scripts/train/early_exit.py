@@ -37,9 +37,9 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from plugins.classify.encoder_input import HEAD, EncoderInput, InputBuilder  # noqa: E402
+from plugins.classify.encoder_input import EncoderInput, InputBuilder  # noqa: E402
 from plugins.classify.intervals import wilson  # noqa: E402
-from plugins.classify.onnx_encoder import open_session, run_outputs  # noqa: E402
+from plugins.classify.onnx_encoder import EncoderManifest, open_session, run_outputs  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
 from scripts.train.data import family, read_all, split  # noqa: E402
 from scripts.train.finetune import CHAT_FAMILIES, CLASSES, figures, onnx_logits, softmax  # noqa: E402
@@ -219,9 +219,8 @@ def add_exit(directory: Path, data: Path, threads: int) -> dict[str, Any]:
     manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     if "exit" in manifest:
         raise SystemExit(f"{directory} already has an exit (manifest 'exit')")
-    runtime = manifest["runtime"]
-    builder = InputBuilder.from_file(directory / "tokenizer.json", runtime["max_tokens"], runtime["max_chars"],
-                                     runtime.get("cut", HEAD))
+    spec = EncoderManifest.read(directory)  # the run time's reading: budget, characters and cut, defaults included
+    builder = InputBuilder.from_file(directory / "tokenizer.json", spec.max_tokens, spec.max_chars, spec.cut)
     train, heldout = split(read_all(data))
     model_path = directory / "model.onnx"
     held_inputs = [builder.for_texts(r.prompt.strip()) for r in heldout]
