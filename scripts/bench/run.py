@@ -18,7 +18,7 @@ Environment: BENCH_REQUESTS (2000), BENCH_CONCURRENCY (32), BENCH_SERIAL_REQUEST
 BENCH_ROUNDS (8), BENCH_DEADLINE_S (540), BENCH_OUT (bench/results.json), BENCH_LITELLM_VERSIONS
 ("1.110.2": space-separated; each needs `make compat-env LITELLM=<version>`, which `make bench` runs
 for the default), BENCH_ENCODER_MODEL (the encoder artifact; default the packaged
-intent-encoder-v4; without one, `bundle_encoder` is skipped and the log says so).
+intent-encoder-v5; without one, `bundle_encoder` is skipped and the log says so).
 """
 
 from __future__ import annotations

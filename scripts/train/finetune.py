@@ -1,4 +1,4 @@
-"""Fine-tunes the encoder classifier (plugins/models/intent-encoder-v4) offline and deterministically.
+"""Fine-tunes the encoder classifier (plugins/models/intent-encoder-v5) offline and deterministically.
 
 Run by `make model` in the build-only environment `.venv-build` (torch, transformers, onnx):
 1. the training split of data/ (scripts.train.data, the same split as intent-v1), each record
@@ -391,7 +391,7 @@ def build(out: Path, data: Path, hyper: Hyper, base_meta: dict[str, Any], limit:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="all-minilm-l6-v2", help="base model directory or 'all-minilm-l6-v2'")
-    parser.add_argument("--out", type=Path, default=ROOT / "plugins" / "models" / "intent-encoder-v4")
+    parser.add_argument("--out", type=Path, default=ROOT / "plugins" / "models" / "intent-encoder-v5")
     parser.add_argument("--data", type=Path, default=ROOT / "data")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--max-tokens", type=int, default=128)
