@@ -106,7 +106,7 @@ class InputBuilder:
         return EncoderInput(tuple(self._tokenizer.post_process(first, second).ids))
 
     def _latest(self, text: str, budget: int) -> Encoding:
-        clipped = self._clip(text, min(budget, self._max_chars))
+        clipped = self._clip(text, budget)  # _clip bounds it by max_chars itself
         head = self._tokenizer.encode(clipped, add_special_tokens=False)
         if len(head.ids) <= budget or self._cut == HEAD or not mostly_non_latin(clipped):
             head.truncate(budget)
