@@ -41,8 +41,9 @@ from plugins.classify.encoder_input import EncoderInput, InputBuilder  # noqa: E
 from plugins.classify.intervals import wilson  # noqa: E402
 from plugins.classify.onnx_encoder import EncoderManifest, open_session, run_outputs  # noqa: E402
 from scripts.train.build_model import sha256  # noqa: E402
+from scripts.train.calibrate import CHAT_FAMILIES, CLASSES, figures, softmax  # noqa: E402
 from scripts.train.data import family, read_all, split  # noqa: E402
-from scripts.train.finetune import CHAT_FAMILIES, CLASSES, figures, onnx_logits, softmax  # noqa: E402
+from scripts.train.finetune import onnx_logits  # noqa: E402
 
 CANDIDATE_LAYERS = (6, 8, 9, 10)
 THRESHOLDS = (0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)

@@ -40,19 +40,9 @@ sys.path.insert(0, str(ROOT))
 
 from plugins.classify.encoder_input import InputBuilder  # noqa: E402
 from plugins.classify.onnx_encoder import PACKAGED_ENCODER, EncoderManifest  # noqa: E402
+from scripts.train.calibrate import CHAT_FAMILIES, CLASSES, Matrix, figures, fit_temperature  # noqa: E402
 from scripts.train.data import Record, family, read_all, read_jsonl, split  # noqa: E402
-from scripts.train.finetune import (  # noqa: E402
-    CHAT_FAMILIES,
-    CLASSES,
-    Hyper,
-    Matrix,
-    average_weights,
-    figures,
-    fine_tune,
-    fit_temperature,
-    pad_id,
-    torch_logits,
-)
+from scripts.train.finetune import Hyper, average_weights, fine_tune, pad_id, torch_logits  # noqa: E402
 
 #: At most five groups of source datasets (families, scripts.train.data.family), each a kind of prompt the
 #: hidden sets hold and the training data has from few sources.
@@ -91,7 +81,7 @@ def dev_sets(data: Path, shared_dev: Path) -> list[EvalSet]:
 
 
 def scored(name: str, records: Sequence[Record], logits: Matrix, temperature: float) -> dict[str, Any]:
-    """finetune.figures plus accuracy per source family and per language (20 records or more)."""
+    """calibrate.figures plus accuracy per source family and per language (20 records or more)."""
     out = figures([r.label for r in records], logits, temperature)
     right = logits.argmax(axis=1) == np.asarray([CLASSES.index(r.label) for r in records])
     for key, of in (("by_family", family), ("by_lang", lambda r: r.lang)):
