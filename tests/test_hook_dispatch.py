@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
@@ -156,3 +157,19 @@ def test_learned_keeps_the_inline_path_with_no_pool() -> None:
     classification, executor = build_classification(learned, metrics)
     assert isinstance(classification, Inline) and executor is None
     assert classification.kind == "learned"
+
+
+def test_hybrid_over_the_encoder_runs_in_the_encoder_pool() -> None:
+    # The keyword rules over the packaged encoder (docs/ENCODER.md recommends it where accuracy matters): the
+    # encoder's pool and deadline, not the event loop, and the header names `hybrid` when it decides.
+    # A deadline no busy test host misses: the fallback's own path is pinned above.
+    settings = CONFIG.encoder.model_copy(update={"deadline_ms": 10_000.0})
+    hybrid = CONFIG.model_copy(update={"classifier": "hybrid", "hybrid_base": "encoder", "encoder": settings})
+    metrics = RouterMetrics(hybrid.models, hybrid.intents, registry=CollectorRegistry())
+    classification, executor = build_classification(hybrid, metrics)
+    assert isinstance(classification, Continuous) and isinstance(executor, ThreadPoolExecutor)
+    try:
+        decided = asyncio.run(classification.decide(Prompt(latest=CODE), started=time.monotonic()))
+    finally:
+        executor.shutdown(wait=True)
+    assert (classification.kind, decided.classifier, decided.decision.intent) == ("hybrid", "hybrid", "code")
