@@ -43,6 +43,18 @@ def test_the_encoder_measured_is_the_environments_or_the_packaged_one() -> None:
     assert encoder_dir({}) == PACKAGED_ENCODER
 
 
+def test_hybrid_is_measured_over_the_base_it_is_told() -> None:
+    # `--hybrid-base encoder` measures the keyword rules over the packaged encoder, not the config's base.
+    from plugins.classify.hybrid import HybridClassifier
+    from plugins.classify.onnx_encoder import EncoderClassifier
+    from scripts.bench.classifier import build
+    from scripts.stack import ROOT
+
+    classifier, costs = build(ROOT / "litellm_config.yaml", "hybrid", {}, "encoder")
+    assert isinstance(classifier, HybridClassifier) and isinstance(classifier._learned, EncoderClassifier)
+    assert costs["load_ms"]["first"] >= 0
+
+
 def test_the_long_conversation_has_200_messages() -> None:
     from scripts.bench.classifier import long_conversations
 

@@ -2,7 +2,7 @@
 plus the model's load time, artifact size and the memory loading it adds.
 
     python -m scripts.bench.classifier [--classifier learned|keyword|hybrid|encoder] [--n 300]
-                                       [--encoder-model DIR] [--out FILE]
+                                       [--hybrid-base learned|encoder] [--encoder-model DIR] [--out FILE]
 
 Prompts of 50 to 30,000 characters are cut from held-out training prompts joined end to end, plus a
 worst-case conversation (a 200-character latest turn, three long earlier turns, a long system
@@ -21,14 +21,14 @@ import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from plugins.classify.build import load_encoder, load_learned
 from plugins.classify.decision import Classifier
 from plugins.classify.evaluation import percentile
 from plugins.classify.learned import PACKAGED_MODEL
 from plugins.cli import load
-from plugins.config import RouterConfig, load_config
+from plugins.config import HybridBase, RouterConfig, load_config
 from plugins.prompt import Prompt
 from scripts.bench.chat_mix import chat_mix
 from scripts.stack import ROOT
@@ -123,9 +123,10 @@ def model_costs(loader: Callable[[RouterConfig, Path], Classifier], directory: P
     }
 
 
-def build(config_path: Path, kind: str | None, environ: Mapping[str, str]) -> tuple[Classifier, dict[str, Any]]:
+def build(config_path: Path, kind: str | None, environ: Mapping[str, str], hybrid_base: str | None = None
+          ) -> tuple[Classifier, dict[str, Any]]:
     """The classifier to measure, loaded as the proxy loads it (plugins.classify.build), and its
-    model's costs (load, size, memory; only the load time for keyword and hybrid)."""
+    model's costs (load, size, memory; only the load time for keyword and hybrid, over `hybrid_base` if given)."""
     config = load_config(config_path)
     chosen = kind or config.classifier
     if chosen == "encoder":
@@ -133,7 +134,7 @@ def build(config_path: Path, kind: str | None, environ: Mapping[str, str]) -> tu
     if chosen == "learned":
         learned = Path(config.learned_model) if config.learned_model else PACKAGED_MODEL
         return model_costs(load_learned, learned, config)
-    _, classifier, seconds = load(str(config_path), kind)
+    _, classifier, seconds = load(str(config_path), kind, hybrid_base)
     return classifier, {"load_ms": {"first": round(seconds * 1000)}}
 
 
@@ -149,10 +150,10 @@ def long_conversations(text: str, n: int) -> list[Prompt]:
 
 
 def bench_classifier(config_path: Path, kind: str | None = None, n: int = 300,
-                     environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+                     environ: Mapping[str, str] = os.environ, hybrid_base: str | None = None) -> dict[str, Any]:
     """The configured (or `kind`) classifier: per-call figures by prompt length, the worst-case
     conversation, the real-chat mix, and its model's costs. `make bench-classifier` records this."""
-    classifier, costs = build(config_path, kind, environ)
+    classifier, costs = build(config_path, kind, environ, hybrid_base)
     text = corpus()
     results: dict[str, Any] = {"kind": classifier.kind, "n": n, "lengths": {}, **costs}
     for length in LENGTHS:
@@ -229,6 +230,8 @@ def publish(lines: Sequence[str], results: Mapping[str, Any], out: Path | None) 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--classifier", default="learned", choices=KINDS)
+    parser.add_argument("--hybrid-base", choices=get_args(HybridBase), help="the model `hybrid` mixes its keywords "
+                        "into (default: the config's)")
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--encoder-model", help=f"encoder artifact directory (default: ${ENCODER_MODEL_ENV} "
                         "or the packaged one)")
@@ -236,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     environ = {**os.environ, **({ENCODER_MODEL_ENV: args.encoder_model} if args.encoder_model else {})}
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
-    results = bench_classifier(ROOT / "litellm_config.yaml", args.classifier, args.n, environ)
+    results = bench_classifier(ROOT / "litellm_config.yaml", args.classifier, args.n, environ, args.hybrid_base)
     publish(report(results), results, args.out)
     return 0
 
