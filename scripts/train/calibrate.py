@@ -3,18 +3,13 @@ temperature the build fits on the held-out fifth, and the figures a manifest rec
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from plugins.classify.evaluation import score  # noqa: E402
+from plugins.classify.evaluation import score
 
 CLASSES = ("code", "general", "reasoning")
 # Sources of real user turns in the held-out fifth: the calibration target is real chat.
