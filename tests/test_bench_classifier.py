@@ -51,7 +51,7 @@ def test_hybrid_is_measured_over_the_base_it_is_told() -> None:
     from scripts.stack import ROOT
 
     classifier, costs = build(ROOT / "litellm_config.yaml", "hybrid", {}, "encoder")
-    assert isinstance(classifier, HybridClassifier) and isinstance(classifier._learned, EncoderClassifier)
+    assert isinstance(classifier, HybridClassifier) and isinstance(classifier._model, EncoderClassifier)
     assert costs["load_ms"]["first"] >= 0
 
 

@@ -16,23 +16,23 @@ from plugins.prompt import Prompt
 class HybridClassifier:
     kind = "hybrid"
 
-    def __init__(self, learned: Classifier, keyword: Classifier, keyword_weight: float) -> None:
+    def __init__(self, model: Classifier, keyword: Classifier, keyword_weight: float) -> None:
         if not 0.0 <= keyword_weight <= 1.0:
             raise ValueError(f"keyword_weight must be in [0, 1], not {keyword_weight}")
-        self._learned = learned
+        self._model = model  # `hybrid_base`: learned or the encoder
         self._keyword = keyword
         self._weight = keyword_weight
 
     def classify(self, prompt: Prompt) -> Decision:
-        learned = self._learned.classify(prompt)
+        model = self._model.classify(prompt)
         keyword = self._keyword.classify(prompt)
         if keyword.confidence <= 0.0 or self._weight == 0.0:
-            return learned
-        names = set(learned.scores) | set(keyword.scores)
+            return model
+        names = set(model.scores) | set(keyword.scores)
         scores = {
-            n: round((1 - self._weight) * learned.scores.get(n, 0.0) + self._weight * keyword.scores.get(n, 0.0), 4)
+            n: round((1 - self._weight) * model.scores.get(n, 0.0) + self._weight * keyword.scores.get(n, 0.0), 4)
             for n in sorted(names)
         }
-        # Ties keep the learned model's choice: it is the better-calibrated of the two.
-        best = max(scores, key=lambda n: (scores[n], n == learned.intent))
+        # Ties keep the model's choice: it is the better-calibrated of the two.
+        best = max(scores, key=lambda n: (scores[n], n == model.intent))
         return Decision(best, scores[best], scores)
